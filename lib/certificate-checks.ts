@@ -1,0 +1,70 @@
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, rootCertificates } from 'node:tls';
+import { certError, uniqueCertErrors } from './cert-errors';
+import type { CertError } from './events';
+
+/** The trust anchors a connection verifies against: the configured CA certificates, or Node's root store. */
+export type TrustAnchors = readonly X509Certificate[];
+
+let defaultAnchors: TrustAnchors | undefined;
+
+/** Node's bundled root store, parsed once and only when a failure needs explaining. */
+export function defaultTrustAnchors(): TrustAnchors {
+  defaultAnchors ??= rootCertificates.map((pem) => new X509Certificate(pem));
+  return defaultAnchors;
+}
+
+/**
+ * Every problem found with a chain: OpenSSL's verdict (Node reports only its first problem),
+ * plus each expired or not-yet-valid certificate, an untrusted self-signed leaf or root, and a
+ * hostname mismatch. Empty when OpenSSL accepted the chain and the name matched.
+ */
+export function findProblems(
+  chain: readonly X509Certificate[],
+  opensslCode: string | undefined,
+  servername: string,
+  anchors: () => TrustAnchors,
+  now = new Date(),
+): CertError[] {
+  const leaf = chain[0];
+  if (!leaf) return [certError('NO_PEER_CERTIFICATE', 'the peer sent no certificate')];
+  const problems: CertError[] = opensslCode ? trustProblems(chain, anchors()) : [];
+  for (const cert of chain) {
+    if (new Date(cert.validTo) < now) problems.push(certError('CERT_HAS_EXPIRED', undefined, subjectOf(cert)));
+    if (new Date(cert.validFrom) > now) problems.push(certError('CERT_NOT_YET_VALID', undefined, subjectOf(cert)));
+  }
+  // OpenSSL's verdict comes first; our own checks name the certificate, so where one of them
+  // found the same code, OpenSSL's (which does not say at which depth it failed) is redundant.
+  if (opensslCode && !problems.some((p) => p.code === opensslCode)) problems.unshift(certError(opensslCode));
+  const mismatch = checkServerIdentity(servername, leaf.toLegacyObject());
+  if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
+  return uniqueCertErrors(problems);
+}
+
+function trustProblems(chain: readonly X509Certificate[], anchors: TrustAnchors): CertError[] {
+  const trusted = (cert: X509Certificate) =>
+    anchors.some((anchor) => anchor.fingerprint256 === cert.fingerprint256 || issuedBy(cert, anchor));
+  if (chain.some(trusted)) return [];
+  const top = chain[chain.length - 1] as X509Certificate;
+  if (!selfIssued(top)) {
+    return [certError(chain.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top))];
+  }
+  return [certError(chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN', undefined, subjectOf(top))];
+}
+
+function selfIssued(cert: X509Certificate): boolean {
+  return issuedBy(cert, cert);
+}
+
+/** Name and signature only: OpenSSL's checkIssued also wants keyCertSign, which a self-signed leaf lacks. */
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.issuer === issuer.subject && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function subjectOf(cert: X509Certificate): string {
+  return cert.subject.split('\n').filter(Boolean).join(', ');
+}

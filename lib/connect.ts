@@ -1,0 +1,40 @@
+import { Observable, defer } from 'rxjs';
+import type { TlsEvent } from './events';
+import { verify } from './operators/verify';
+import { resolveConnectOptions, type ConnectOptions } from './options';
+import { strict } from './policies/strict';
+import { openTls } from './transport/open-tls';
+
+/**
+ * Opens a TLS client connection as a cold Observable of {@link TlsEvent}s. Each subscription
+ * opens its own socket; unsubscribing destroys it at once, with every listener and timer.
+ * The peer is verified with `options.verify` (default {@link strict}) before any byte is read
+ * or written: the first event is `connected` (with the write side) or `certFailed`; `closed` is
+ * always the last, then the Observable completes. Failures before the handshake — bad options,
+ * DNS, refused, reset, timeouts — are error notifications with a `code`, so `retry()` reconnects.
+ *
+ * Informally: `subscribe → connected, data*, closed | certFailed, closed | error`.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'rxtls';
+ * import { match } from 'ts-pattern';
+ *
+ * connect({ host: 'imap.example.com', port: 993 }).subscribe((event) =>
+ *   match(event)
+ *     .with({ type: 'connected' }, () => console.log('Connected; now waiting for the greeting'))
+ *     .with({ type: 'data' }, ({ bytes }) => console.log(`Received: ${bytes.toString().trimEnd()}`))
+ *     .with({ type: 'certFailed' }, ({ reason }) => console.log(`Certificate check failed: ${reason}`))
+ *     .otherwise(() => undefined),
+ * );
+ * ```
+ * @see verify
+ * @see strict
+ */
+export function connect(options: ConnectOptions): Observable<TlsEvent> {
+  // Options are checked per subscription, so bad input is an error notification, never a throw.
+  return defer(() => {
+    const resolved = resolveConnectOptions(options);
+    return openTls(resolved).pipe(verify(options.verify ?? strict()));
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Every default rxtls applies, as a named constant with its value. The README's
+ * "Defaults" table lists the same values.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from 'rxtls';
+ * console.log(DEFAULT_HANDSHAKE_TIMEOUT_MS); // 10000
+ * ```
+ * @module
+ */
+
+/** Time allowed for the TLS handshake after TCP connects: 10 s, as Netty and Reactor Netty. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Time allowed for the TCP connection to be established: 30 s, as Reactor Netty's connect timeout. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/** Lowest TLS version offered and accepted: TLS 1.2 (TLS 1.0 and 1.1 are deprecated by RFC 8996). */
+export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2' as const;
+
+/**
+ * Most bytes that may wait in the write queue of one connection before `write` refuses more:
+ * 1 MiB. A writer that respects backpressure (waits for `drain()`) never reaches it.
+ */
+export const DEFAULT_MAX_PENDING_WRITE_BYTES = 1024 * 1024;
+
+/** How many distinct secure contexts (CA / certificate configurations) are kept for reuse. */
+export const SECURE_CONTEXT_CACHE_SIZE = 32;

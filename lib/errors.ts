@@ -1,0 +1,67 @@
+/**
+ * Errors rxtls delivers as error notifications. Each has a stable `code` and a message that
+ * names the host:port, option or condition at fault.
+ *
+ * @example
+ * ```ts
+ * import { connect, TransportError } from 'rxtls';
+ * connect({ host: '127.0.0.1', port: 1 }).subscribe({
+ *   error: (e) => {
+ *     if (e instanceof TransportError) console.log(e.code, e.host, e.port); // ECONNREFUSED 127.0.0.1 1
+ *   },
+ * });
+ * ```
+ * @module
+ */
+
+/** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `ETIMEDOUT` (connect timeout), `HANDSHAKE_TIMEOUT`, or an OpenSSL code such as `ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION`. */
+    readonly code: string,
+    readonly host: string,
+    readonly port: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${host}:${port}: ${message}`, options);
+  }
+}
+
+/** An option is missing or wrong. `option` names it and `value` is what was given. */
+export class InvalidOptionError extends Error {
+  override readonly name = 'InvalidOptionError';
+  readonly code = 'ERR_RXTLS_INVALID_OPTION';
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`option "${option}" ${problem} (got ${describeValue(value)})`, options);
+  }
+}
+
+/** More bytes were written than `maxPendingWriteBytes` allows; the writer ignored backpressure. */
+export class WriteBufferFullError extends Error {
+  override readonly name = 'WriteBufferFullError';
+  readonly code = 'ERR_RXTLS_WRITE_BUFFER_FULL';
+  constructor(
+    readonly limit: number,
+    readonly pending: number,
+    readonly attempted: number,
+  ) {
+    super(
+      `write of ${attempted} bytes refused: ${pending} bytes already queued and maxPendingWriteBytes is ${limit}; wait for writer.drain() before writing more`,
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === undefined || value === null || typeof value !== 'object') return String(value);
+  return 'an object';
+}

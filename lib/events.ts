@@ -1,0 +1,168 @@
+/**
+ * The event model: a TLS connection is an `Observable<TlsEvent>`, a discriminated union on
+ * `type`. `closed` is always the last event, then the Observable completes.
+ *
+ * @example
+ * ```ts
+ * import { match } from 'ts-pattern';
+ * import { connect, type TlsEvent } from 'rxtls';
+ *
+ * const describe = (e: TlsEvent): string =>
+ *   match(e)
+ *     .with({ type: 'connected' }, (c) => `connected to ${c.peer.subject}`)
+ *     .with({ type: 'data' }, (d) => `${d.bytes.length} bytes`)
+ *     .with({ type: 'line' }, (l) => l.text)
+ *     .with({ type: 'certFailed' }, (f) => `certificate check failed: ${f.reason}`)
+ *     .with({ type: 'closed' }, (c) => `closed by ${c.by}${c.clean ? '' : ' (not clean)'}`)
+ *     .exhaustive();
+ *
+ * connect({ host: 'imap.example.com', port: 993 }).subscribe((e) => console.log(describe(e)));
+ * ```
+ * @module
+ */
+
+/** One certificate of the peer's chain, summarised. */
+export interface CertificateSummary {
+  /** Distinguished name of the subject, e.g. `CN=localhost, O=Example`. */
+  readonly subject: string;
+  /** Distinguished name of the issuer. */
+  readonly issuer: string;
+  /** Subject alternative names as OpenSSL prints them, e.g. `DNS:localhost`, `IP Address:127.0.0.1`. */
+  readonly subjectAltNames: readonly string[];
+  /** Start of validity. */
+  readonly validFrom: Date;
+  /** End of validity. */
+  readonly validTo: Date;
+  /** SHA-256 fingerprint of the DER certificate, colon-separated upper-case hex. */
+  readonly fingerprint256: string;
+  /** SHA-256 of the SubjectPublicKeyInfo, `sha256/<base64>` (the format OkHttp and HPKP use). */
+  readonly spkiPin: string;
+  /** Serial number, upper-case hex. */
+  readonly serialNumber: string;
+  /** Whether the certificate is a CA (basicConstraints CA:TRUE). */
+  readonly isCA: boolean;
+  /** The certificate in PEM. */
+  readonly pem: string;
+}
+
+/** The verified (or, in `certFailed`, rejected) peer: its leaf certificate plus the whole chain. */
+export interface PeerInfo extends CertificateSummary {
+  /** The chain as the handshake produced it, leaf first. */
+  readonly chain: readonly CertificateSummary[];
+  /** The name that was checked against the certificate (SNI servername, or the host). */
+  readonly servername: string;
+  /** Remote address and port of the TCP connection. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+/** What was negotiated. */
+export interface SessionInfo {
+  /** `'TLSv1.3'`, `'TLSv1.2'`, … */
+  readonly protocol: string;
+  /** Cipher suite, IANA name, e.g. `TLS_AES_256_GCM_SHA384`. */
+  readonly cipher: string;
+  /** The ALPN protocol agreed on, or `false` when none was. */
+  readonly alpn: string | false;
+  /** Whether an earlier session was resumed (no full handshake). */
+  readonly resumed: boolean;
+  /**
+   * The latest session ticket the server sent, for `connect({ session })` on a later
+   * connection; `undefined` until one arrives (TLS 1.3 sends tickets after the handshake).
+   */
+  ticket(): Buffer | undefined;
+}
+
+/**
+ * One problem found with the peer's certificate. `code` is stable: OpenSSL/Node codes such as
+ * `CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, or rxtls's
+ * own such as `PIN_MISMATCH`. `reason` is human, in OpenSSL's wording where OpenSSL has one.
+ */
+export interface CertError {
+  readonly code: string;
+  readonly reason: string;
+  /** Subject of the certificate the problem is about, when it is about one certificate. */
+  readonly certificate?: string;
+}
+
+/** The write side of a verified connection. */
+export interface TlsWriter {
+  /**
+   * Queues bytes (strings are UTF-8). Returns `true` while more may be written, `false` once the
+   * socket's buffer is full: then wait for {@link TlsWriter.drain} before writing on.
+   * Throws `WriteBufferFullError` when the queued bytes would exceed `maxPendingWriteBytes`.
+   * After the connection closed it writes nothing and returns `false` (the `closed` event says why).
+   */
+  write(chunk: string | Uint8Array): boolean;
+  /** Resolves once the socket can take more bytes, or once it closed. Never rejects. */
+  drain(): Promise<void>;
+  /** Flushes what is queued, sends close_notify and half-closes; the peer's reply ends the stream. */
+  end(): void;
+  /** Bytes queued and not yet handed to the kernel. */
+  readonly pendingBytes: number;
+}
+
+/** The peer passed verification: reading and writing may begin. */
+export interface ConnectedEvent {
+  readonly type: 'connected';
+  readonly peer: PeerInfo;
+  readonly session: SessionInfo;
+  /** The write side. Nothing can be written before this event: fail closed. */
+  readonly writer: TlsWriter;
+}
+
+/** Raw bytes received, before any framing. */
+export interface DataEvent {
+  readonly type: 'data';
+  readonly bytes: Buffer;
+}
+
+/** One line of text, produced by the `lines()` operator. */
+export interface LineEvent {
+  readonly type: 'line';
+  readonly text: string;
+}
+
+/** The peer failed the verification policy; `closed` follows and no data is ever delivered. */
+export interface CertFailedEvent {
+  readonly type: 'certFailed';
+  /** Every problem the policy found, not only the first. */
+  readonly errors: readonly CertError[];
+  /** One line: the reasons joined with `; `. */
+  readonly reason: string;
+  readonly peer: PeerInfo;
+}
+
+/** The connection is over. Always the last event. */
+export interface ClosedEvent {
+  readonly type: 'closed';
+  /** Who ended the connection: `'peer'` (it closed or reset) or `'local'` (we ended it). */
+  readonly by: 'local' | 'peer';
+  /** `true` for an orderly end of stream; `false` after an error, a reset, a timeout or a rejection. */
+  readonly clean: boolean;
+  /** The error that ended the connection, when one did. */
+  readonly error?: Error;
+}
+
+/** Everything a connection can emit. Match on `type`. */
+export type TlsEvent = ConnectedEvent | DataEvent | LineEvent | CertFailedEvent | ClosedEvent;
+
+/**
+ * The raw handshake, before a verification policy decided about it. `connect()` turns it into
+ * `connected` or `certFailed` with `verify(policy)`; users meet it only when testing policies.
+ */
+export interface HandshakeEvent {
+  readonly type: 'handshake';
+  readonly peer: PeerInfo;
+  readonly session: SessionInfo;
+  /**
+   * Every problem the standard checks found (chain, validity dates, hostname): the facts a
+   * policy judges. Empty when OpenSSL verified the chain and the name matched.
+   */
+  readonly problems: readonly CertError[];
+  /** Starts reading and returns the write side. Called by `verify` only when the policy passed. */
+  accept(): TlsWriter;
+}
+
+/** What the transport emits before verification: the handshake, then (after accept) data, then closed. */
+export type RawTlsEvent = HandshakeEvent | DataEvent | ClosedEvent;

@@ -1,0 +1,77 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { certError } from '../cert-errors';
+import type { CertError, HandshakeEvent, RawTlsEvent, TlsEvent } from '../events';
+import type { VerificationPolicy } from '../policies/policy';
+
+/**
+ * Applies a verification policy to the raw handshake: a peer the policy accepts becomes a
+ * `connected` event (and only then is the socket read from and writable); a peer it rejects
+ * becomes `certFailed` with every problem, then `closed`, then completion — and the socket is
+ * destroyed without a byte read or written. `connect()` applies `verify(options.verify ?? strict())`
+ * itself; use `verify` directly to test a policy on fabricated handshakes.
+ *
+ * Informally: `handshake → connected | certFailed + closed`; everything else passes through.
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { verify, strict } from 'rxtls';
+ * import { fakeHandshake } from 'rxtls/testing';
+ *
+ * of(fakeHandshake({ problems: [{ code: 'CERT_HAS_EXPIRED', reason: 'certificate has expired' }] }))
+ *   .pipe(verify(strict()))
+ *   .subscribe((e) => console.log(e.type)); // certFailed, closed
+ * ```
+ * @see strict
+ */
+export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent, TlsEvent> {
+  return (source) =>
+    new Observable<TlsEvent>((subscriber) => {
+      // Notifications that arrive while an asynchronous policy is still deciding wait here, in order.
+      let held: Array<() => void> | undefined;
+      const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());
+      const decide = (handshake: HandshakeEvent, errors: readonly CertError[]) => {
+        if (errors.length === 0) {
+          subscriber.next({ type: 'connected', peer: handshake.peer, session: handshake.session, writer: handshake.accept() });
+          return;
+        }
+        subscriber.next({ type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer: handshake.peer });
+        subscriber.next({ type: 'closed', by: 'local', clean: false });
+        subscriber.complete();
+      };
+      const onHandshake = (handshake: HandshakeEvent) => {
+        let verdict: readonly CertError[] | Promise<readonly CertError[]>;
+        try {
+          verdict = policy.check(handshake);
+        } catch (error) {
+          verdict = [policyFailure(policy, error)];
+        }
+        if (!isPromise(verdict)) return decide(handshake, verdict);
+        held = [];
+        verdict
+          .catch((error: unknown) => [policyFailure(policy, error)])
+          .then((errors) => {
+            const waiting = held ?? [];
+            held = undefined;
+            if (subscriber.closed) return;
+            decide(handshake, errors);
+            for (const deliver of waiting) if (!subscriber.closed) deliver();
+          });
+      };
+      subscriber.add(
+        source.subscribe({
+          next: (event) => later(() => (event.type === 'handshake' ? onHandshake(event) : subscriber.next(event))),
+          error: (error: unknown) => later(() => subscriber.error(error)),
+          complete: () => later(() => subscriber.complete()),
+        }),
+      );
+    });
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
+
+function policyFailure(policy: VerificationPolicy, error: unknown): CertError {
+  return certError('POLICY_ERROR', `verification policy "${policy.name}" failed: ${(error as Error)?.message ?? String(error)}`);
+}

@@ -1,0 +1,31 @@
+import type { CertError, PeerInfo } from '../events';
+
+/** What a policy judges: the peer and every problem the standard checks found. */
+export interface HandshakeFacts {
+  readonly peer: PeerInfo;
+  /** Chain, validity-date and hostname problems; empty when OpenSSL verified the chain and the name matched. */
+  readonly problems: readonly CertError[];
+}
+
+/**
+ * A certificate-verification policy: a value that says which problems, if any, make the peer
+ * unacceptable. An empty result accepts the peer. Policies are pure (or keep their own state),
+ * so they can be unit-tested on fabricated facts.
+ *
+ * @example
+ * ```ts
+ * import { connect, type VerificationPolicy } from 'rxtls';
+ * const onlyExampleOrg: VerificationPolicy = {
+ *   name: 'only-example-org',
+ *   check: ({ peer, problems }) =>
+ *     peer.subject.includes('O=Example') ? problems : [...problems, { code: 'ORG_MISMATCH', reason: 'not Example' }],
+ * };
+ * connect({ host: 'example.org', port: 443, verify: onlyExampleOrg });
+ * ```
+ */
+export interface VerificationPolicy {
+  /** A short name for messages, e.g. `strict`. */
+  readonly name: string;
+  /** The problems that reject the peer; an empty array accepts it. */
+  check(facts: HandshakeFacts): readonly CertError[] | Promise<readonly CertError[]>;
+}

@@ -1,0 +1,123 @@
+import type { CertError, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, SessionInfo, TlsWriter } from '../events';
+
+/** A {@link TlsWriter} that records what is written, for marble tests without a socket. */
+export interface RecordingWriter extends TlsWriter {
+  /** Every chunk written, in order, as strings (UTF-8) or Buffers as given. */
+  readonly written: Array<string | Uint8Array>;
+  /** Whether `end()` was called. */
+  readonly ended: boolean;
+  /** Everything written, concatenated and decoded as UTF-8. */
+  text(): string;
+}
+
+/**
+ * Creates a {@link RecordingWriter}.
+ *
+ * @example
+ * ```ts
+ * import { recordingWriter } from 'rxtls/testing';
+ * const writer = recordingWriter();
+ * writer.write('a1 LOGIN\r\n');
+ * console.log(writer.text()); // 'a1 LOGIN\r\n'
+ * ```
+ */
+export function recordingWriter(): RecordingWriter {
+  const written: Array<string | Uint8Array> = [];
+  let ended = false;
+  return {
+    written,
+    get ended() {
+      return ended;
+    },
+    write(chunk) {
+      if (ended) return false;
+      written.push(chunk);
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    end() {
+      ended = true;
+    },
+    pendingBytes: 0,
+    text: () => written.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'))).join(''),
+  };
+}
+
+/**
+ * A plausible {@link PeerInfo} for tests; override any field.
+ *
+ * @example
+ * ```ts
+ * import { fakePeer } from 'rxtls/testing';
+ * const peer = fakePeer({ subject: 'CN=imap.example.test' });
+ * ```
+ */
+export function fakePeer(overrides: Partial<PeerInfo> = {}): PeerInfo {
+  const now = Date.now();
+  const base = {
+    subject: 'CN=localhost',
+    issuer: 'CN=rxtls test root CA',
+    subjectAltNames: ['DNS:localhost', 'IP Address:127.0.0.1'],
+    validFrom: new Date(now - 3_600_000),
+    validTo: new Date(now + 30 * 86_400_000),
+    fingerprint256: 'AA:'.repeat(31) + 'AA',
+    spkiPin: `sha256/${Buffer.alloc(32, 0xaa).toString('base64')}`,
+    serialNumber: '01',
+    isCA: false,
+    pem: '',
+  };
+  return { ...base, chain: [base], servername: 'localhost', remoteAddress: '127.0.0.1', remotePort: 993, ...overrides };
+}
+
+/** A plausible {@link SessionInfo} for tests. */
+export function fakeSession(overrides: Partial<SessionInfo> = {}): SessionInfo {
+  return { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: false, resumed: false, ticket: () => undefined, ...overrides };
+}
+
+/**
+ * A raw handshake event, for testing policies with `verify(policy)` and no network.
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { verify, strict } from 'rxtls';
+ * import { fakeHandshake } from 'rxtls/testing';
+ * of(fakeHandshake()).pipe(verify(strict())).subscribe((e) => console.log(e.type)); // connected
+ * ```
+ */
+export function fakeHandshake(
+  overrides: { peer?: PeerInfo; session?: SessionInfo; problems?: readonly CertError[]; writer?: TlsWriter } = {},
+): HandshakeEvent {
+  const writer = overrides.writer ?? recordingWriter();
+  return {
+    type: 'handshake',
+    peer: overrides.peer ?? fakePeer(),
+    session: overrides.session ?? fakeSession(),
+    problems: overrides.problems ?? [],
+    accept: () => writer,
+  };
+}
+
+/**
+ * A `connected` event with a {@link RecordingWriter}, for marble tests of operators and dialogues.
+ *
+ * @example
+ * ```ts
+ * import { fakeConnected } from 'rxtls/testing';
+ * const connected = fakeConnected();
+ * connected.writer.write('hello');
+ * ```
+ */
+export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter } = {}): ConnectedEvent & { writer: TlsWriter } {
+  return {
+    type: 'connected',
+    peer: overrides.peer ?? fakePeer(),
+    session: overrides.session ?? fakeSession(),
+    writer: overrides.writer ?? recordingWriter(),
+  };
+}
+
+/** A `line` event. */
+export function fakeLine(text: string): LineEvent {
+  return { type: 'line', text };
+}

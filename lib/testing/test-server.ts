@@ -1,0 +1,114 @@
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
+
+/** A server started for a test, on 127.0.0.1 and an ephemeral port. */
+export interface TestServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** Connections currently open. */
+  openConnections(): number;
+  /** Connections accepted so far (TCP, whether or not the handshake finished). */
+  acceptedConnections(): number;
+  /** Connections that were accepted and have closed since. */
+  closedConnections(): number;
+  /** Destroys every open connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/** What a {@link startTlsServer} does with each connection. */
+export interface TlsServerBehaviour extends TlsOptions {
+  /** Certificate chain (PEM). */
+  readonly cert: string | Buffer;
+  /** Private key (PEM). */
+  readonly key: string | Buffer;
+  /** Text written as soon as the handshake finished. */
+  readonly greeting?: string;
+  /** Write back every byte received. */
+  readonly echo?: boolean;
+  /** Anything else: called with each verified socket. */
+  readonly onConnection?: (socket: TLSSocket) => void;
+  /** Port to listen on; default 0 (ephemeral). */
+  readonly port?: number;
+}
+
+/**
+ * Starts a real `node:tls` server on 127.0.0.1 for integration tests: it greets, echoes, or
+ * runs your handler. Pair it with {@link createTestPki}.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki, startTlsServer } from 'rxtls/testing';
+ * import { connect } from 'rxtls';
+ *
+ * const pki = await createTestPki();
+ * const server = await startTlsServer({ ...(await pki.leaf()), greeting: '* OK ready\r\n' });
+ * connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).subscribe(console.log);
+ * // … later
+ * await server.close();
+ * ```
+ */
+export async function startTlsServer(behaviour: TlsServerBehaviour): Promise<TestServer> {
+  const { greeting, echo, onConnection, port, ...tlsOptions } = behaviour;
+  const server = createServer(tlsOptions, (socket) => {
+    socket.on('error', () => undefined);
+    if (greeting !== undefined) socket.write(greeting);
+    if (echo) socket.on('data', (bytes: Buffer) => socket.write(bytes));
+    onConnection?.(socket);
+  });
+  // A client that fails the handshake (for instance by rejecting our certificate) is not a server error.
+  server.on('tlsClientError', () => undefined);
+  return listen(server, port ?? 0);
+}
+
+/**
+ * Starts a TCP server on 127.0.0.1 that accepts connections and never says anything: the
+ * peer a handshake timeout is for.
+ *
+ * @example
+ * ```ts
+ * import { startSilentServer } from 'rxtls/testing';
+ * import { connect } from 'rxtls';
+ * const silent = await startSilentServer();
+ * connect({ host: '127.0.0.1', port: silent.port, handshakeTimeout: 200 }).subscribe({ error: (e) => console.log(e.code) }); // HANDSHAKE_TIMEOUT
+ * ```
+ */
+export async function startSilentServer(): Promise<TestServer> {
+  // It reads and discards what it is sent, so that it notices when the client goes away.
+  return listen(createTcpServer((socket) => socket.resume()), 0);
+}
+
+async function listen(server: Server | TcpServer, port: number): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  let closed = 0;
+  server.on('connection', (socket: Socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      closed += 1;
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('test server has no TCP address');
+  return {
+    host: '127.0.0.1',
+    port: address.port,
+    openConnections: () => sockets.size,
+    acceptedConnections: () => accepted,
+    closedConnections: () => closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,232 @@
+import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { Observable, type Subscriber } from 'rxjs';
+import { loadCa } from '../ca';
+import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificate-checks';
+import { InvalidOptionError, TransportError } from '../errors';
+import type { RawTlsEvent } from '../events';
+import type { HandshakeFacts } from '../policies/policy';
+import type { ResolvedConnectOptions } from '../options';
+import { peerChain, peerInfo, sessionInfo } from '../peer-info';
+import { secureContextFor } from '../secure-context-cache';
+import { socketWriter } from './socket-writer';
+
+const noop = () => undefined;
+
+/** What each ticket's original handshake established, for resumed sessions (which carry no certificate). */
+const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
+
+/**
+ * The transport under `connect()`: opens one TLS socket per subscription and emits the raw
+ * handshake, then — only after the handshake's `accept()` — `data`, then `closed`. Node's own
+ * rejection is off (`rejectUnauthorized: false`) so that the verification policy sees every
+ * problem; the socket is not read from, and nothing is written, until the policy accepted.
+ * Failures before the handshake are error notifications ({@link TransportError}).
+ */
+export function openTls(options: ResolvedConnectOptions): Observable<RawTlsEvent> {
+  return new Observable<RawTlsEvent>((subscriber) => {
+    let socket: TLSSocket | undefined;
+    let torn = false;
+    const timers = new Set<NodeJS.Timeout>();
+    const teardown = () => {
+      torn = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
+      // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
+      // ignores whatever they emit. They go with the destroyed socket.
+      socket?.destroy();
+    };
+    contextFor(options).then(
+      ({ context, anchors }) => {
+        if (!torn) socket = start(options, context, anchors, subscriber, timers);
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+    return teardown;
+  });
+}
+
+/** Names the option OpenSSL could not use: a certificate that does not parse, else the key or its passphrase. */
+function credentialError(options: ResolvedConnectOptions, error: Error): InvalidOptionError {
+  let option = 'tls';
+  if (options.cert !== undefined) {
+    try {
+      new X509Certificate(options.cert);
+      option = /bad decrypt|passphrase/i.test(error.message) ? 'passphrase' : 'key';
+    } catch {
+      option = 'cert';
+    }
+  }
+  const value = option === 'cert' ? options.cert : option === 'tls' ? options.tls : '(hidden)';
+  return new InvalidOptionError(option, value, `cannot be used: ${error.message}`, { cause: error });
+}
+
+interface PreparedContext {
+  readonly context: SecureContext;
+  readonly anchors: () => TrustAnchors;
+}
+
+async function contextFor(options: ResolvedConnectOptions): Promise<PreparedContext> {
+  const ca = options.ca === undefined ? undefined : await loadCa(options.ca);
+  let context: SecureContext;
+  try {
+    context = secureContextFor({
+      ...options.tls,
+      ...(ca && { ca: [...ca.pems] }),
+      ...(options.cert !== undefined && { cert: options.cert, key: options.key, passphrase: options.passphrase }),
+      minVersion: options.minVersion,
+      ...(options.maxVersion && { maxVersion: options.maxVersion }),
+    });
+  } catch (error) {
+    throw credentialError(options, error as Error);
+  }
+  const anchors: () => TrustAnchors = ca ? () => ca.certificates : defaultTrustAnchors;
+  return { context, anchors };
+}
+
+function start(
+  options: ResolvedConnectOptions,
+  secureContext: SecureContext,
+  anchors: () => TrustAnchors,
+  subscriber: Subscriber<RawTlsEvent>,
+  timers: Set<NodeJS.Timeout>,
+): TLSSocket {
+  const { host, port, servername } = options;
+  const connectOptions: ConnectionOptions = {
+    ...options.tls,
+    host,
+    port,
+    secureContext,
+    rejectUnauthorized: false,
+    // rxtls checks the name itself (certificate-checks.ts) so that it can report it with the rest.
+    checkServerIdentity: noop,
+    ...(isIP(servername) === 0 && { servername }),
+    ...(options.alpn && { ALPNProtocols: [...options.alpn] }),
+    ...(options.session && { session: options.session }),
+  };
+  let socket: TLSSocket;
+  try {
+    socket = tlsConnect(connectOptions);
+  } catch (error) {
+    subscriber.error(new TransportError('ERR_TLS_CONNECT', host, port, (error as Error).message, { cause: error }));
+    return undefined as never;
+  }
+  const after = (ms: number, fire: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fire();
+    }, ms);
+    timers.add(timer);
+    return timer;
+  };
+  const fail = (code: string, message: string, cause?: unknown) => {
+    subscriber.error(new TransportError(code, host, port, message, { cause }));
+  };
+  let ticket: Buffer | undefined;
+  let accepted = false;
+  let handshakeDone = false;
+  // Whoever ended the stream first: our end(), or the peer's end or reset.
+  let closer: 'local' | 'peer' | undefined;
+  let lastError: Error | undefined;
+
+  const connectTimer = after(options.connectTimeout, () =>
+    fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
+  );
+  socket.once('connect', () => {
+    clearTimeout(connectTimer);
+    timers.delete(connectTimer);
+    const handshakeTimer = after(options.handshakeTimeout, () =>
+      fail('HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
+    );
+    socket.once('secureConnect', () => {
+      clearTimeout(handshakeTimer);
+      timers.delete(handshakeTimer);
+    });
+  });
+  let facts: HandshakeFacts | undefined;
+  socket.on('session', (session: Buffer) => {
+    ticket = session;
+    if (facts) factsByTicket.set(session, facts);
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    if (!handshakeDone) {
+      fail(error.code ?? 'ERR_TLS', describe(error), error);
+    } else {
+      lastError = error;
+      closer ??= 'peer';
+    }
+  });
+  socket.once('secureConnect', () => {
+    handshakeDone = true;
+    let chain: X509Certificate[];
+    try {
+      chain = peerChain(socket);
+    } catch (error) {
+      fail('ERR_TLS_PEER_CERTIFICATE', `could not read the peer's certificate: ${(error as Error).message}`, error);
+      return;
+    }
+    const opensslCode = socket.authorizationError as unknown as string | undefined;
+    if (chain.length > 0) {
+      facts = { peer: peerInfo(socket, chain, servername), problems: findProblems(chain, opensslCode || undefined, servername, anchors) };
+    } else if (socket.isSessionReused() && options.session) {
+      // TLS 1.3 resumption sends no certificate: judge the peer as it was when the ticket was issued.
+      facts = factsByTicket.get(options.session);
+    }
+    if (!facts) {
+      fail(
+        'ERR_TLS_NO_PEER_CERTIFICATE',
+        socket.isSessionReused()
+          ? 'the session was resumed without a certificate, and the ticket (option session) was not issued to this process'
+          : 'the server presented no certificate',
+      );
+      return;
+    }
+    subscriber.next({
+      type: 'handshake',
+      ...facts,
+      session: sessionInfo(socket, () => ticket),
+      accept: () => {
+        if (!accepted) {
+          accepted = true;
+          socket.on('data', (bytes: Buffer) => subscriber.next({ type: 'data', bytes }));
+        }
+        return socketWriter(socket, options.maxPendingWriteBytes, () => {
+          closer ??= 'local';
+        });
+      },
+    });
+  });
+  socket.on('end', () => {
+    closer ??= 'peer';
+  });
+  socket.once('close', () => {
+    if (!handshakeDone) {
+      // 'error' has normally reported it already; error() after error() is a no-op.
+      fail('ECONNRESET', 'connection closed before the TLS handshake finished');
+      return;
+    }
+    subscriber.next({
+      type: 'closed',
+      by: closer ?? 'peer',
+      clean: closer !== undefined && lastError === undefined,
+      ...(lastError && { error: lastError }),
+    });
+    subscriber.complete();
+  });
+  return socket;
+}
+
+function describe(error: NodeJS.ErrnoException): string {
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'host name lookup failed temporarily (DNS)',
+    ECONNRESET: 'connection reset by peer before the TLS handshake finished',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  const hint = error.code ? hints[error.code] : undefined;
+  return hint ? `${hint} (${error.message})` : error.message;
+}
