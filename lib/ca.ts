@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from './errors';
@@ -84,4 +85,32 @@ function parsePem(text: string, option: string, value: unknown): X509Certificate
       throw new InvalidOptionError(option, value, `has a malformed certificate (PEM block ${index + 1}): ${(error as Error).message}`, { cause: error });
     }
   });
+}
+
+/** Where distributions keep their CA bundle or directory, most common first. */
+const SYSTEM_LOCATIONS = [
+  '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine, Arch
+  '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
+  '/etc/ssl/ca-bundle.pem', // openSUSE
+  '/etc/ssl/cert.pem', // macOS, BSDs
+  '/etc/ssl/certs', // a hashed directory
+];
+
+/**
+ * The operating system's trust store, as a path for `ca`: `SSL_CERT_FILE` or `SSL_CERT_DIR`
+ * when set (as OpenSSL honours them), else the first of the usual bundle locations that exists.
+ * Node's default is its own bundled copy of Mozilla's roots; use this to trust what the
+ * system trusts (including CAs an administrator added). Throws when there is none.
+ *
+ * @example
+ * ```ts
+ * import { connect, systemTrustStore } from 'rxtls';
+ * connect({ host: 'intranet.example', port: 993, ca: systemTrustStore() });
+ * ```
+ */
+export function systemTrustStore(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [env['SSL_CERT_FILE'], env['SSL_CERT_DIR'], ...SYSTEM_LOCATIONS].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new InvalidOptionError('ca', 'system', `found no system trust store; looked at ${candidates.join(', ')}`);
+  return found;
 }

@@ -1,4 +1,5 @@
 import { Observable, defer } from 'rxjs';
+import type { CaSource } from './ca';
 import type { TlsEvent } from './events';
 import { verify } from './operators/verify';
 import { resolveConnectOptions, type ConnectOptions } from './options';
@@ -34,7 +35,16 @@ import { openTls } from './transport/open-tls';
 export function connect(options: ConnectOptions): Observable<TlsEvent> {
   // Options are checked per subscription, so bad input is an error notification, never a throw.
   return defer(() => {
-    const resolved = resolveConnectOptions(options);
-    return openTls(resolved).pipe(verify(options.verify ?? strict()));
+    const policy = options?.verify ?? strict();
+    const resolved = resolveConnectOptions({ ...options, ca: trustedCas(options?.ca, policy.trust) });
+    return openTls(resolved).pipe(verify(policy));
   });
+}
+
+/** The CAs OpenSSL verifies against: the option's and the policy's together. */
+function trustedCas(fromOptions: CaSource | undefined, fromPolicy: CaSource | undefined): CaSource | undefined {
+  if (fromPolicy === undefined) return fromOptions;
+  if (fromOptions === undefined) return fromPolicy;
+  const list = (source: CaSource) => (Array.isArray(source) ? source : [source as string | Buffer]);
+  return [...list(fromOptions), ...list(fromPolicy)];
 }

@@ -27,3 +27,16 @@ export const DEFAULT_MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 
 /** How many distinct secure contexts (CA / certificate configurations) are kept for reuse. */
 export const SECURE_CONTEXT_CACHE_SIZE = 32;
+
+/**
+ * After we end a connection (close_notify), how long to wait for the peer's close before the
+ * socket is destroyed and `closed.clean` is `false`: 3 s, as Netty's and Reactor Netty's
+ * close_notify flush/read timeouts.
+ */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
+
+/** Longest line `lines()` buffers before failing with `LineTooLongError`: 64 KiB. */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
+
+/** Appended to `line(text)` by `converse`: CRLF, as IMAP, SMTP, POP3 and FTP want. */
+export const DEFAULT_LINE_ENDING = '\r\n';

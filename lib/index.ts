@@ -3,14 +3,14 @@
  *
  * @example
  * ```ts
- * import { connect } from 'rxtls';
- * connect({ host: 'imap.example.com', port: 993 }).subscribe((e) => console.log(e.type));
+ * import { connect, lines } from 'rxtls';
+ * connect({ host: 'imap.example.com', port: 993 }).pipe(lines()).subscribe((e) => console.log(e.type));
  * ```
  * @module
  */
 export { connect } from './connect';
 export type { ConnectOptions } from './options';
-export type { CaSource } from './ca';
+export { systemTrustStore, type CaSource } from './ca';
 export type {
   CertError,
   CertFailedEvent,
@@ -27,7 +27,24 @@ export type {
   TlsWriter,
 } from './events';
 export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
+export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
+
+export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
+export { lines, type LinesOptions } from './operators/lines';
 export { verify } from './operators/verify';
-export { strict } from './policies/strict';
+
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
+export { LineTooLongError } from './framing/line-too-long-error';
+
 export type { HandshakeFacts, VerificationPolicy } from './policies/policy';
+export { allOf, anyOf } from './policies/combinators';
+export { allowErrors } from './policies/allow-errors';
+export { custom, type CustomVerdict } from './policies/custom';
+export { fingerprint } from './policies/fingerprint';
+export { insecureAcceptAnyCertificate } from './policies/insecure';
+export { pin } from './policies/pin';
+export { strict, type StrictOptions } from './policies/strict';
+export { trustOnFirstUse } from './policies/trust-on-first-use';
+
 export * from './defaults';

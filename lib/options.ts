@@ -1,6 +1,7 @@
 import type { ConnectionOptions, SecureVersion } from 'node:tls';
 import type { CaSource } from './ca';
 import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
@@ -58,6 +59,8 @@ export interface ConnectOptions {
   readonly handshakeTimeout?: number;
   /** Most bytes that may be queued for writing. Default 1 MiB. */
   readonly maxPendingWriteBytes?: number;
+  /** After `writer.end()`, milliseconds to wait for the peer's close before destroying the socket. Default 3 000. */
+  readonly closeTimeout?: number;
   /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */
   readonly verify?: VerificationPolicy;
   /** Further `node:tls` connection options (ciphers, ecdhCurve, …), passed through unchanged. */
@@ -80,6 +83,7 @@ export interface ResolvedConnectOptions {
   readonly connectTimeout: number;
   readonly handshakeTimeout: number;
   readonly maxPendingWriteBytes: number;
+  readonly closeTimeout: number;
   readonly tls: Readonly<ConnectionOptions>;
 }
 
@@ -116,6 +120,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
+  const closeTimeout = positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS);
   if (options.verify !== undefined && (typeof options.verify !== 'object' || typeof options.verify.check !== 'function')) {
     throw new InvalidOptionError('verify', options.verify, 'must be a verification policy such as strict()');
   }
@@ -141,11 +146,12 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     connectTimeout,
     handshakeTimeout,
     maxPendingWriteBytes,
+    closeTimeout,
     tls: passthrough,
   };
 }
 
-function positiveInteger(options: ConnectOptions, name: 'connectTimeout' | 'handshakeTimeout' | 'maxPendingWriteBytes', fallback: number): number {
+function positiveInteger(options: ConnectOptions, name: 'connectTimeout' | 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout', fallback: number): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {

@@ -1,3 +1,4 @@
+import type { CaSource } from '../ca';
 import type { CertError, PeerInfo } from '../events';
 
 /** What a policy judges: the peer and every problem the standard checks found. */
@@ -28,4 +29,9 @@ export interface VerificationPolicy {
   readonly name: string;
   /** The problems that reject the peer; an empty array accepts it. */
   check(facts: HandshakeFacts): readonly CertError[] | Promise<readonly CertError[]>;
+  /**
+   * CA certificates this policy trusts. `connect` hands them to OpenSSL, which verifies the
+   * chain against them (together with `options.ca`, if given) instead of the default root store.
+   */
+  readonly trust?: CaSource;
 }

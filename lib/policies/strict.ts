@@ -1,4 +1,14 @@
+import type { CaSource } from '../ca';
 import type { VerificationPolicy } from './policy';
+
+/** Options of {@link strict}. */
+export interface StrictOptions {
+  /**
+   * Trust these CAs instead of Node's root store: PEM text or Buffer, a PEM file, a directory of
+   * PEM files (the article's `/etc/ssl/certs`), or {@link systemTrustStore}().
+   */
+  readonly ca?: CaSource;
+}
 
 const STRICT: VerificationPolicy = { name: 'strict', check: (facts) => facts.problems };
 
@@ -8,10 +18,12 @@ const STRICT: VerificationPolicy = { name: 'strict', check: (facts) => facts.pro
  *
  * @example
  * ```ts
- * import { connect, strict } from 'rxtls';
+ * import { connect, strict, systemTrustStore } from 'rxtls';
  * connect({ host: 'imap.example.com', port: 993, verify: strict() }); // same as leaving verify out
+ * connect({ host: 'imap.example.com', port: 993, verify: strict({ ca: '/etc/ssl/certs' }) });
+ * connect({ host: 'imap.example.com', port: 993, verify: strict({ ca: systemTrustStore() }) });
  * ```
  */
-export function strict(): VerificationPolicy {
-  return STRICT;
+export function strict(options: StrictOptions = {}): VerificationPolicy {
+  return options.ca === undefined ? STRICT : { ...STRICT, trust: options.ca };
 }

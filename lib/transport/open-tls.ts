@@ -129,6 +129,7 @@ function start(
   let handshakeDone = false;
   // Whoever ended the stream first: our end(), or the peer's end or reset.
   let closer: 'local' | 'peer' | undefined;
+  let closeTimer: NodeJS.Timeout | undefined;
   let lastError: Error | undefined;
 
   const connectTimer = after(options.connectTimeout, () =>
@@ -194,6 +195,12 @@ function start(
         }
         return socketWriter(socket, options.maxPendingWriteBytes, () => {
           closer ??= 'local';
+          if (closeTimer) return;
+          // The peer has closeTimeout to answer our close_notify with its own close.
+          closeTimer = after(options.closeTimeout, () => {
+            lastError = new TransportError('CLOSE_TIMEOUT', host, port, `peer did not close within ${options.closeTimeout} ms of our close_notify (option closeTimeout)`);
+            socket.destroy();
+          });
         });
       },
     });
@@ -202,6 +209,10 @@ function start(
     closer ??= 'peer';
   });
   socket.once('close', () => {
+    if (closeTimer) {
+      clearTimeout(closeTimer);
+      timers.delete(closeTimer);
+    }
     if (!handshakeDone) {
       // 'error' has normally reported it already; error() after error() is a no-op.
       fail('ECONNRESET', 'connection closed before the TLS handshake finished');

@@ -1,0 +1,256 @@
+import { DEFAULT_MAX_LINE_LENGTH } from '../defaults';
+import { InvalidOptionError } from '../errors';
+import { LineTooLongError } from './line-too-long-error';
+
+/** Text encodings a line can be decoded with. */
+export type LineEncoding = 'utf8' | 'latin1' | 'ascii';
+
+/** How a {@link FrameDecoder} cuts bytes into lines. */
+export interface FrameDecoderOptions {
+  /** The delimiter between lines. Default `'\n'`. */
+  readonly delimiter?: string;
+  /** With the `'\n'` delimiter, also strip a `'\r'` before it. Default `true`. */
+  readonly stripCR?: boolean;
+  /** How line bytes become text. Default `'utf8'`. */
+  readonly encoding?: LineEncoding;
+  /** Longest line, in bytes without the delimiter, before {@link LineTooLongError}. Default 65 536. */
+  readonly maxLength?: number;
+}
+
+/** Receives what a {@link FrameDecoder} cuts out of the bytes. */
+export interface FrameSink {
+  /** One complete line, without its delimiter. May call `decoder.readBytes(n)` to switch mode. */
+  line(text: string): void;
+  /** The `n` raw bytes asked for with `readBytes(n)`. */
+  bytes?(bytes: Buffer): void;
+}
+
+const LF = 0x0a;
+const CR = 13; // char code of '\r'
+
+/**
+ * The pure framing core: bytes in, frames out. In line mode it cuts lines at a delimiter,
+ * decoding text correctly even when a multi-byte UTF-8 character is split across chunks; in
+ * byte mode (`readBytes(n)`, for IMAP literals or length-prefixed records) it hands over
+ * exactly `n` raw bytes, then returns to line mode. Memory is bounded: a partial line never
+ * holds more than `maxLength` bytes. Used by the `lines()` operator and by protocol framers.
+ *
+ * For speed it decodes each chunk's complete lines with one decode call and splits the text
+ * (0x0A never occurs inside a multi-byte UTF-8 sequence, so cutting at the last LF is safe).
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder } from 'rxtls';
+ * const decoder = new FrameDecoder();
+ * const lines: string[] = [];
+ * decoder.push(Buffer.from('a1 OK\r\nhal'), { line: (t) => lines.push(t) });
+ * decoder.push(Buffer.from('f\n'), { line: (t) => lines.push(t) });
+ * console.log(lines); // ['a1 OK', 'half']
+ * ```
+ */
+export class FrameDecoder {
+  private readonly delimiter: Buffer;
+  private readonly newline: boolean;
+  private readonly stripCR: boolean;
+  private readonly encoding: LineEncoding;
+  readonly maxLength: number;
+  /** Bytes of an incomplete line (line mode) or of an incomplete byte frame (byte mode). */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** Bytes still wanted in byte mode; 0 in line mode. */
+  private wanted = 0;
+  /** Set when the sink switched to byte mode while a chunk was being cut into lines. */
+  private switched = false;
+  /** `readBytes(0)` was called: an empty byte frame is owed. */
+  private emptyFrameDue = false;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const delimiter = options.delimiter ?? '\n';
+    if (typeof delimiter !== 'string' || delimiter.length === 0) throw new InvalidOptionError('delimiter', delimiter, 'must be a non-empty string');
+    const encoding = options.encoding ?? 'utf8';
+    if (!['utf8', 'latin1', 'ascii'].includes(encoding)) throw new InvalidOptionError('encoding', encoding, "must be 'utf8', 'latin1' or 'ascii'");
+    const maxLength = options.maxLength ?? DEFAULT_MAX_LINE_LENGTH;
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidOptionError('maxLength', maxLength, 'must be a positive integer (bytes)');
+    this.delimiter = Buffer.from(delimiter, encoding === 'utf8' ? 'utf8' : 'latin1');
+    this.newline = delimiter === '\n';
+    this.stripCR = this.newline && options.stripCR !== false;
+    this.encoding = encoding;
+    this.maxLength = maxLength;
+  }
+
+  /** Bytes held for an incomplete frame. Never more than `maxLength` in line mode. */
+  get buffered(): number {
+    return this.pendingLength;
+  }
+
+  /** Whether the decoder is in byte mode (waiting for the rest of a `readBytes(n)`). */
+  get readingBytes(): boolean {
+    return this.wanted > 0;
+  }
+
+  /**
+   * Switches to byte mode: the next `n` bytes go to `sink.bytes` as one Buffer, then line mode
+   * resumes. Call it from `sink.line` (the rest of the current chunk is then read as bytes) or
+   * between pushes. `n = 0` delivers an empty Buffer at once.
+   */
+  readBytes(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError('readBytes', n, 'must be a non-negative integer');
+    if (this.wanted > 0) throw new Error('readBytes called while already reading bytes');
+    if (this.pendingLength > 0) throw new Error('readBytes called in the middle of a line');
+    this.wanted = n;
+    this.emptyFrameDue = n === 0;
+    this.switched = true;
+  }
+
+  /** Cuts `chunk` into frames, calling `sink` for each. Throws {@link LineTooLongError}. */
+  push(chunk: Buffer, sink: FrameSink): void {
+    let offset = 0;
+    for (;;) {
+      if (this.emptyFrameDue) {
+        this.emptyFrameDue = false;
+        this.deliverBytes(Buffer.alloc(0), sink);
+        continue;
+      }
+      if (offset >= chunk.length) return;
+      this.switched = false;
+      if (this.wanted > 0) offset = this.takeBytes(chunk, offset, sink);
+      else offset = this.newline ? this.takeNewlineLines(chunk, offset, sink) : this.takeDelimitedLines(chunk, offset, sink);
+    }
+  }
+
+  /**
+   * Ends the input: returns the incomplete last line (decoded, `\r` stripped), or `undefined`
+   * when there is none. Throws when the input ended in the middle of a `readBytes` frame.
+   */
+  end(): string | undefined {
+    if (this.wanted > 0 || this.emptyFrameDue) {
+      const missing = this.wanted;
+      this.reset();
+      throw new Error(`input ended ${missing} bytes short of a readBytes frame`);
+    }
+    if (this.pendingLength === 0) return undefined;
+    const rest = this.takePending();
+    return this.finish(rest.toString(this.encoding));
+  }
+
+  /** Drops whatever is buffered. */
+  reset(): void {
+    this.pending = [];
+    this.pendingLength = 0;
+    this.wanted = 0;
+    this.switched = false;
+    this.emptyFrameDue = false;
+  }
+
+  private deliverBytes(frame: Buffer, sink: FrameSink): void {
+    if (!sink.bytes) throw new Error('readBytes was used but the sink has no bytes() handler');
+    sink.bytes(frame);
+  }
+
+  private takeBytes(chunk: Buffer, offset: number, sink: FrameSink): number {
+    const take = Math.min(this.wanted, chunk.length - offset);
+    if (take > 0) {
+      this.pending.push(chunk.subarray(offset, offset + take));
+      this.pendingLength += take;
+      this.wanted -= take;
+    }
+    if (this.wanted === 0) this.deliverBytes(this.takePending(), sink);
+    return offset + take;
+  }
+
+  /** Fast path for `'\n'`: one decode for all complete lines of the chunk. */
+  private takeNewlineLines(chunk: Buffer, start: number, sink: FrameSink): number {
+    let offset = start;
+    if (this.pendingLength > 0) {
+      const lf = chunk.indexOf(LF, offset);
+      if (lf === -1) return this.hold(chunk, offset);
+      this.checkLength(this.pendingLength + lf - offset);
+      this.pending.push(chunk.subarray(offset, lf));
+      sink.line(this.finish(this.takePending().toString(this.encoding)));
+      offset = lf + 1;
+      if (this.switched) return offset;
+    }
+    const last = chunk.lastIndexOf(LF);
+    if (last < offset) return this.hold(chunk, offset);
+    const text = chunk.toString(this.encoding, offset, last);
+    let from = 0;
+    for (;;) {
+      const lf = text.indexOf('\n', from);
+      const end = lf === -1 ? text.length : lf;
+      const line = from === 0 && end === text.length ? text : text.slice(from, end);
+      this.checkText(line);
+      sink.line(this.finish(line));
+      if (lf === -1) break;
+      from = lf + 1;
+      if (this.switched) {
+        // The sink switched to byte mode mid-chunk: resume at the byte after this line's LF.
+        return offset + (this.encoding === 'utf8' ? Buffer.byteLength(text.slice(0, from), 'utf8') : from);
+      }
+    }
+    return this.switched ? last + 1 : this.hold(chunk, last + 1);
+  }
+
+  /** General path for any delimiter: byte-level search, one decode per line. */
+  private takeDelimitedLines(chunk: Buffer, start: number, sink: FrameSink): number {
+    let buffer = chunk;
+    let offset = start;
+    if (this.pendingLength > 0) {
+      // The delimiter may straddle the boundary: search the held bytes joined with this chunk.
+      const held = this.pendingLength;
+      buffer = Buffer.concat([...this.pending, chunk.subarray(offset)]);
+      this.pending = [];
+      this.pendingLength = 0;
+      const consumed = this.cutDelimited(buffer, 0, sink);
+      return consumed >= held ? offset + consumed - held : offset;
+    }
+    return this.cutDelimited(buffer, offset, sink);
+  }
+
+  private cutDelimited(buffer: Buffer, start: number, sink: FrameSink): number {
+    let offset = start;
+    for (;;) {
+      const at = buffer.indexOf(this.delimiter, offset);
+      if (at === -1) return this.hold(buffer, offset);
+      this.checkLength(at - offset);
+      sink.line(buffer.toString(this.encoding, offset, at));
+      offset = at + this.delimiter.length;
+      if (this.switched || offset >= buffer.length) return offset;
+    }
+  }
+
+  private hold(chunk: Buffer, offset: number): number {
+    const rest = chunk.length - offset;
+    if (rest > 0) {
+      this.checkLength(this.pendingLength + rest);
+      // Copy: holding a view would pin the whole chunk in memory.
+      this.pending.push(Buffer.from(chunk.subarray(offset)));
+      this.pendingLength += rest;
+    }
+    return chunk.length;
+  }
+
+  private takePending(): Buffer {
+    const joined = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingLength = 0;
+    return joined;
+  }
+
+  private finish(line: string): string {
+    return this.stripCR && line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
+  }
+
+  private checkLength(bytes: number): void {
+    // A trailing '\r' that will be stripped does not count, so allow one byte of slack for it.
+    if (bytes > this.maxLength + (this.stripCR ? 1 : 0)) {
+      this.reset();
+      throw new LineTooLongError(this.maxLength, bytes);
+    }
+  }
+
+  private checkText(line: string): void {
+    // A UTF-16 unit is 1–3 UTF-8 bytes: only long candidates need an exact byte count.
+    if (line.length * 3 <= this.maxLength) return;
+    this.checkLength(this.encoding === 'utf8' ? Buffer.byteLength(line, 'utf8') : line.length);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * A line grew past `maxLength` bytes without a delimiter. The stream fails with it (and the
+ * connection is torn down) rather than buffering without bound.
+ *
+ * @example
+ * ```ts
+ * import { LineTooLongError } from 'rxtls';
+ * const error = new LineTooLongError(65536, 70000);
+ * console.log(error.message); // line exceeds maxLength: 70000 bytes seen without a delimiter, limit 65536
+ * ```
+ */
+export class LineTooLongError extends Error {
+  override readonly name = 'LineTooLongError';
+  readonly code = 'ERR_RXTLS_LINE_TOO_LONG';
+  constructor(
+    /** The `maxLength` in force, in bytes. */
+    readonly limit: number,
+    /** Bytes of the line seen when the limit was passed. */
+    readonly seen: number,
+  ) {
+    super(`line exceeds maxLength: ${seen} bytes seen without a delimiter, limit ${limit}`);
+  }
+}

@@ -1,0 +1,154 @@
+import { Observable, Subject, concat, from, of, type ObservableInput, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
+import { DEFAULT_LINE_ENDING } from '../defaults';
+import { InvalidOptionError } from '../errors';
+import type { TlsEvent, TlsWriter } from '../events';
+import type { Outbound } from '../outbound';
+
+/**
+ * A protocol client's (or server's) half of the conversation: given the events of one
+ * connection, starting with `connected`, what to write. Return an Observable (or anything
+ * `from()` takes); an `AsyncIterable` is pulled one item at a time as the socket drains.
+ * A dialogue is a pure function of its input, so it can be marble-tested with no socket.
+ */
+export type Dialogue = (events$: Observable<TlsEvent>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
+
+/** Options of {@link converse}. */
+export interface ConverseOptions {
+  /** Appended to every `line(text)` the dialogue emits. Default `'\r\n'`. */
+  readonly lineEnding?: string;
+}
+
+/**
+ * Declares the write side as a function of the reads, the way Reactor Netty's
+ * `handle((in, out) -> …)` does: once `connected` arrives, the dialogue is subscribed with the
+ * connection's events and whatever it emits is written, in order. Events pass through
+ * unchanged. When the dialogue completes, the connection ends gracefully (close_notify, then
+ * the peer's close); when it errors, the error propagates and the connection is destroyed.
+ *
+ * Writes respect backpressure and are bounded: an `AsyncIterable` dialogue is pulled only as
+ * the socket drains; an Observable that pushes faster than the peer reads fails with
+ * `WriteBufferFullError` once `maxPendingWriteBytes` are queued, instead of growing memory.
+ *
+ * Informally: `connected → dialogue(events$) → writes`; `dialogue completes → end()`.
+ *
+ * @example
+ * ```ts
+ * import { filter, map, take } from 'rxjs';
+ * import { connect, converse, lines, line, type Dialogue } from 'rxtls';
+ *
+ * // Wait for the greeting, ask for capabilities, read the answer, log out.
+ * const capabilities: Dialogue = (events$) =>
+ *   events$.pipe(
+ *     filter((e) => e.type === 'line'),
+ *     take(2),
+ *     map((_, i) => (i === 0 ? line('a1 CAPABILITY') : line('a2 LOGOUT'))),
+ *   );
+ *
+ * connect({ host: 'imap.example.com', port: 993 }).pipe(lines(), converse(capabilities)).subscribe(console.log);
+ * ```
+ * @see lines
+ * @see gracefulShutdown
+ */
+export function converse(dialogue: Dialogue, options: ConverseOptions = {}): MonoTypeOperatorFunction<TlsEvent> {
+  const lineEnding = options.lineEnding ?? DEFAULT_LINE_ENDING;
+  if (typeof lineEnding !== 'string') throw new InvalidOptionError('lineEnding', lineEnding, 'must be a string');
+  if (typeof dialogue !== 'function') throw new InvalidOptionError('dialogue', dialogue, 'must be a function (events$) => Observable<Outbound>');
+  return (source) =>
+    new Observable<TlsEvent>((subscriber) => {
+      const events = new Subject<TlsEvent>();
+      let started = false;
+      let stopped = false;
+      let dialogueSubscription: Subscription | undefined;
+
+      const write = (writer: TlsWriter, out: Outbound): boolean => {
+        if (typeof out === 'string' || out instanceof Uint8Array) return writer.write(out);
+        if (out.type === 'line') return writer.write(out.text + lineEnding);
+        stopped = true;
+        writer.end();
+        return false;
+      };
+      const fail = (error: unknown) => {
+        stopped = true;
+        subscriber.error(error);
+      };
+      const finish = (writer: TlsWriter) => {
+        if (!stopped) {
+          stopped = true;
+          writer.end();
+        }
+      };
+
+      const start = (connected: Extract<TlsEvent, { type: 'connected' }>) => {
+        const { writer } = connected;
+        let output: ObservableInput<Outbound> | AsyncIterable<Outbound>;
+        try {
+          output = dialogue(concat(of(connected), events));
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        if (isAsyncIterable(output) && !(output instanceof Observable)) {
+          void pull(output[Symbol.asyncIterator](), writer);
+          return;
+        }
+        dialogueSubscription = from(output as ObservableInput<Outbound>).subscribe({
+          next: (out) => {
+            if (stopped) return;
+            try {
+              write(writer, out);
+            } catch (error) {
+              fail(error);
+            }
+          },
+          error: fail,
+          complete: () => finish(writer),
+        });
+      };
+
+      // Pull-based writing: the next item is asked for only once the socket took the last one.
+      const pull = async (iterator: AsyncIterator<Outbound>, writer: TlsWriter) => {
+        try {
+          while (!stopped && !subscriber.closed) {
+            const step = await iterator.next();
+            if (step.done || stopped || subscriber.closed) break;
+            if (!write(writer, step.value)) await writer.drain();
+          }
+          if (!subscriber.closed) finish(writer);
+        } catch (error) {
+          fail(error);
+        } finally {
+          if (subscriber.closed) void iterator.return?.();
+        }
+      };
+
+      subscriber.add(
+        source.subscribe({
+          next(event) {
+            subscriber.next(event);
+            if (event.type === 'connected' && !started) {
+              started = true;
+              start(event);
+              return;
+            }
+            if (started) events.next(event);
+          },
+          error(error: unknown) {
+            events.error(error);
+            subscriber.error(error);
+          },
+          complete() {
+            events.complete();
+            subscriber.complete();
+          },
+        }),
+      );
+      return () => {
+        stopped = true;
+        dialogueSubscription?.unsubscribe();
+      };
+    });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Outbound> {
+  return typeof (value as AsyncIterable<Outbound> | null)?.[Symbol.asyncIterator] === 'function';
+}

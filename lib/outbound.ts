@@ -1,0 +1,37 @@
+/**
+ * What a dialogue emits to be written: raw text (UTF-8), raw bytes, a line (the line ending is
+ * appended), or the command to end the connection gracefully.
+ *
+ * @example
+ * ```ts
+ * import { line, end, type Outbound } from 'rxtls';
+ * const logout: Outbound[] = [line('a9 LOGOUT'), end()];
+ * ```
+ * @module
+ */
+
+/** A line of text; `converse` appends its `lineEnding` (default CRLF). */
+export interface OutboundLine {
+  readonly type: 'line';
+  readonly text: string;
+}
+
+/** Flush what is queued, send close_notify, and let the peer close. */
+export interface OutboundEnd {
+  readonly type: 'end';
+}
+
+/** Anything a dialogue may emit. */
+export type Outbound = string | Uint8Array | OutboundLine | OutboundEnd;
+
+/** A line to send; the line ending is appended when it is written. */
+export function line(text: string): OutboundLine {
+  return { type: 'line', text };
+}
+
+/** The command to end the connection gracefully. */
+export function end(): OutboundEnd {
+  return END;
+}
+
+const END: OutboundEnd = { type: 'end' };
