@@ -108,8 +108,8 @@ const SYSTEM_LOCATIONS = [
  * connect({ host: 'intranet.example', port: 993, ca: systemTrustStore() });
  * ```
  */
-export function systemTrustStore(env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = [env['SSL_CERT_FILE'], env['SSL_CERT_DIR'], ...SYSTEM_LOCATIONS].filter((p): p is string => !!p);
+export function systemTrustStore(env: NodeJS.ProcessEnv = process.env, locations: readonly string[] = SYSTEM_LOCATIONS): string {
+  const candidates = [env['SSL_CERT_FILE'], env['SSL_CERT_DIR'], ...locations].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new InvalidOptionError('ca', 'system', `found no system trust store; looked at ${candidates.join(', ')}`);
   return found;

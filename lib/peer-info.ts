@@ -71,3 +71,29 @@ export function sessionInfo(socket: TLSSocket, latestTicket: () => Buffer | unde
 function distinguishedName(multiline: string): string {
   return multiline.split('\n').filter(Boolean).join(', ');
 }
+
+/**
+ * The peer of a server-side connection: the client's certificate when it sent one; otherwise
+ * an anonymous peer with empty names and an empty chain.
+ */
+export function clientPeer(socket: TLSSocket): PeerInfo {
+  const chain = peerChain(socket);
+  if (chain.length > 0) return peerInfo(socket, chain, socket.servername || '');
+  const never = new Date(0);
+  return {
+    subject: '',
+    issuer: '',
+    subjectAltNames: [],
+    validFrom: never,
+    validTo: never,
+    fingerprint256: '',
+    spkiPin: '',
+    serialNumber: '',
+    isCA: false,
+    pem: '',
+    chain: [],
+    servername: socket.servername || '',
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+  };
+}

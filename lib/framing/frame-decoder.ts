@@ -164,7 +164,7 @@ export class FrameDecoder {
     if (this.pendingLength > 0) {
       const lf = chunk.indexOf(LF, offset);
       if (lf === -1) return this.hold(chunk, offset);
-      this.checkLength(this.pendingLength + lf - offset);
+      this.checkLine(this.pendingLength + lf - offset, lf > offset ? chunk[lf - 1] === CR : this.endsWithCR());
       this.pending.push(chunk.subarray(offset, lf));
       sink.line(this.finish(this.takePending().toString(this.encoding)));
       offset = lf + 1;
@@ -172,13 +172,14 @@ export class FrameDecoder {
     }
     const last = chunk.lastIndexOf(LF);
     if (last < offset) return this.hold(chunk, offset);
+    // Lines are measured in raw bytes; only a region longer than maxLength can hold a long one.
+    if (last - offset > this.maxLength) this.checkRegion(chunk, offset, last);
     const text = chunk.toString(this.encoding, offset, last);
     let from = 0;
     for (;;) {
       const lf = text.indexOf('\n', from);
       const end = lf === -1 ? text.length : lf;
       const line = from === 0 && end === text.length ? text : text.slice(from, end);
-      this.checkText(line);
       sink.line(this.finish(line));
       if (lf === -1) break;
       from = lf + 1;
@@ -211,7 +212,7 @@ export class FrameDecoder {
     for (;;) {
       const at = buffer.indexOf(this.delimiter, offset);
       if (at === -1) return this.hold(buffer, offset);
-      this.checkLength(at - offset);
+      this.checkLine(at - offset, false);
       sink.line(buffer.toString(this.encoding, offset, at));
       offset = at + this.delimiter.length;
       if (this.switched || offset >= buffer.length) return offset;
@@ -221,7 +222,8 @@ export class FrameDecoder {
   private hold(chunk: Buffer, offset: number): number {
     const rest = chunk.length - offset;
     if (rest > 0) {
-      this.checkLength(this.pendingLength + rest);
+      // A partial line may end in the CR of a CRLF still to come: allow that one byte.
+      this.checkLine(this.pendingLength + rest, this.stripCR && chunk[chunk.length - 1] === CR);
       // Copy: holding a view would pin the whole chunk in memory.
       this.pending.push(Buffer.from(chunk.subarray(offset)));
       this.pendingLength += rest;
@@ -240,17 +242,27 @@ export class FrameDecoder {
     return this.stripCR && line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
   }
 
-  private checkLength(bytes: number): void {
-    // A trailing '\r' that will be stripped does not count, so allow one byte of slack for it.
-    if (bytes > this.maxLength + (this.stripCR ? 1 : 0)) {
+  private endsWithCR(): boolean {
+    const last = this.pending[this.pending.length - 1];
+    return last !== undefined && last[last.length - 1] === CR;
+  }
+
+  /** Fails when a line of `bytes` raw bytes (including a CR that will be stripped) is too long. */
+  private checkLine(bytes: number, endsWithCR: boolean): void {
+    const length = this.stripCR && endsWithCR ? bytes - 1 : bytes;
+    if (length > this.maxLength) {
       this.reset();
-      throw new LineTooLongError(this.maxLength, bytes);
+      throw new LineTooLongError(this.maxLength, length);
     }
   }
 
-  private checkText(line: string): void {
-    // A UTF-16 unit is 1–3 UTF-8 bytes: only long candidates need an exact byte count.
-    if (line.length * 3 <= this.maxLength) return;
-    this.checkLength(this.encoding === 'utf8' ? Buffer.byteLength(line, 'utf8') : line.length);
+  /** Measures every line of `chunk[from, last)` in raw bytes. */
+  private checkRegion(chunk: Buffer, from: number, last: number): void {
+    for (let start = from; start <= last; ) {
+      const lf = chunk.indexOf(LF, start);
+      const end = lf === -1 || lf > last ? last : lf;
+      this.checkLine(end - start, end > start && chunk[end - 1] === CR);
+      start = end + 1;
+    }
   }
 }

@@ -1,5 +1,9 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PENDING_WRITE_BYTES } from '../defaults';
+import { converse, type Dialogue } from '../operators/converse';
+import { lines, type LinesOptions } from '../operators/lines';
+import { acceptedConnection } from '../transport/accepted-connection';
 
 /** A server started for a test, on 127.0.0.1 and an ephemeral port. */
 export interface TestServer {
@@ -27,13 +31,21 @@ export interface TlsServerBehaviour extends TlsOptions {
   readonly echo?: boolean;
   /** Anything else: called with each verified socket. */
   readonly onConnection?: (socket: TLSSocket) => void;
+  /**
+   * Run this dialogue on each connection, over `lines()`: it sees `connected`, `line` and
+   * `closed` events and returns what to write, as with `converse`.
+   */
+  readonly dialogue?: Dialogue;
+  /** Options of the `lines()` framing a `dialogue` sees. */
+  readonly lines?: LinesOptions;
   /** Port to listen on; default 0 (ephemeral). */
   readonly port?: number;
 }
 
 /**
- * Starts a real `node:tls` server on 127.0.0.1 for integration tests: it greets, echoes, or
- * runs your handler. Pair it with {@link createTestPki}.
+ * Starts a real `node:tls` server on 127.0.0.1 for integration tests: it greets, echoes, runs
+ * a dialogue (the same `converse` dialogues clients use), or runs your handler. Pair it with
+ * {@link createTestPki}.
  *
  * @example
  * ```ts
@@ -48,12 +60,16 @@ export interface TlsServerBehaviour extends TlsOptions {
  * ```
  */
 export async function startTlsServer(behaviour: TlsServerBehaviour): Promise<TestServer> {
-  const { greeting, echo, onConnection, port, ...tlsOptions } = behaviour;
+  const { greeting, echo, onConnection, dialogue, lines: linesOptions, port, ...tlsOptions } = behaviour;
   const server = createServer(tlsOptions, (socket) => {
     socket.on('error', () => undefined);
     if (greeting !== undefined) socket.write(greeting);
     if (echo) socket.on('data', (bytes: Buffer) => socket.write(bytes));
     onConnection?.(socket);
+    if (dialogue) {
+      const limits = { maxPendingWriteBytes: DEFAULT_MAX_PENDING_WRITE_BYTES, closeTimeout: DEFAULT_CLOSE_TIMEOUT_MS, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      acceptedConnection(socket, limits).pipe(lines(linesOptions), converse(dialogue)).subscribe({ error: () => socket.destroy() });
+    }
   });
   // A client that fails the handshake (for instance by rejecting our certificate) is not a server error.
   server.on('tlsClientError', () => undefined);

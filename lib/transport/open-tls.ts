@@ -10,7 +10,7 @@ import type { HandshakeFacts } from '../policies/policy';
 import type { ResolvedConnectOptions } from '../options';
 import { peerChain, peerInfo, sessionInfo } from '../peer-info';
 import { secureContextFor } from '../secure-context-cache';
-import { socketWriter } from './socket-writer';
+import { establishedConnection } from './established-connection';
 
 const noop = () => undefined;
 
@@ -125,12 +125,7 @@ function start(
     subscriber.error(new TransportError(code, host, port, message, { cause }));
   };
   let ticket: Buffer | undefined;
-  let accepted = false;
   let handshakeDone = false;
-  // Whoever ended the stream first: our end(), or the peer's end or reset.
-  let closer: 'local' | 'peer' | undefined;
-  let closeTimer: NodeJS.Timeout | undefined;
-  let lastError: Error | undefined;
 
   const connectTimer = after(options.connectTimeout, () =>
     fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
@@ -152,12 +147,11 @@ function start(
     if (facts) factsByTicket.set(session, facts);
   });
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    if (!handshakeDone) {
-      fail(error.code ?? 'ERR_TLS', describe(error), error);
-    } else {
-      lastError = error;
-      closer ??= 'peer';
-    }
+    if (!handshakeDone) fail(error.code ?? 'ERR_TLS', describe(error), error);
+  });
+  socket.once('close', () => {
+    // 'error' has normally reported it already; error() after error() is a no-op.
+    if (!handshakeDone) fail('ECONNRESET', 'connection closed before the TLS handshake finished');
   });
   socket.once('secureConnect', () => {
     handshakeDone = true;
@@ -184,47 +178,8 @@ function start(
       );
       return;
     }
-    subscriber.next({
-      type: 'handshake',
-      ...facts,
-      session: sessionInfo(socket, () => ticket),
-      accept: () => {
-        if (!accepted) {
-          accepted = true;
-          socket.on('data', (bytes: Buffer) => subscriber.next({ type: 'data', bytes }));
-        }
-        return socketWriter(socket, options.maxPendingWriteBytes, () => {
-          closer ??= 'local';
-          if (closeTimer) return;
-          // The peer has closeTimeout to answer our close_notify with its own close.
-          closeTimer = after(options.closeTimeout, () => {
-            lastError = new TransportError('CLOSE_TIMEOUT', host, port, `peer did not close within ${options.closeTimeout} ms of our close_notify (option closeTimeout)`);
-            socket.destroy();
-          });
-        });
-      },
-    });
-  });
-  socket.on('end', () => {
-    closer ??= 'peer';
-  });
-  socket.once('close', () => {
-    if (closeTimer) {
-      clearTimeout(closeTimer);
-      timers.delete(closeTimer);
-    }
-    if (!handshakeDone) {
-      // 'error' has normally reported it already; error() after error() is a no-op.
-      fail('ECONNRESET', 'connection closed before the TLS handshake finished');
-      return;
-    }
-    subscriber.next({
-      type: 'closed',
-      by: closer ?? 'peer',
-      clean: closer !== undefined && lastError === undefined,
-      ...(lastError && { error: lastError }),
-    });
-    subscriber.complete();
+    const connection = establishedConnection(socket, subscriber, options);
+    subscriber.next({ type: 'handshake', ...facts, session: sessionInfo(socket, () => ticket), accept: connection.accept });
   });
   return socket;
 }

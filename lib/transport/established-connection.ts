@@ -1,0 +1,69 @@
+import type { TLSSocket } from 'node:tls';
+import type { Subscriber } from 'rxjs';
+import { TransportError } from '../errors';
+import type { ClosedEvent, DataEvent, TlsWriter } from '../events';
+import { socketWriter } from './socket-writer';
+
+/** Limits of an established connection. */
+export interface EstablishedLimits {
+  readonly maxPendingWriteBytes: number;
+  readonly closeTimeout: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The life of a socket after its handshake, shared by clients and servers: `data` once
+ * accepted, our close bounded by `closeTimeout`, and one honest `closed` event — who ended the
+ * stream first, and whether it ended without an error — then completion.
+ */
+export function establishedConnection(
+  socket: TLSSocket,
+  subscriber: Subscriber<DataEvent | ClosedEvent>,
+  limits: EstablishedLimits,
+): { accept(): TlsWriter } {
+  let closer: 'local' | 'peer' | undefined;
+  let lastError: Error | undefined;
+  let closeTimer: NodeJS.Timeout | undefined;
+  let reading = false;
+  socket.on('error', (error: Error) => {
+    lastError ??= error;
+    closer ??= 'peer';
+  });
+  socket.on('end', () => {
+    closer ??= 'peer';
+  });
+  socket.once('close', () => {
+    if (closeTimer) clearTimeout(closeTimer);
+    subscriber.next({
+      type: 'closed',
+      by: closer ?? 'peer',
+      clean: closer !== undefined && lastError === undefined,
+      ...(lastError && { error: lastError }),
+    });
+    subscriber.complete();
+  });
+  const onEnd = () => {
+    closer ??= 'local';
+    if (closeTimer || socket.destroyed) return;
+    // The peer has closeTimeout to answer our close_notify with its own close.
+    closeTimer = setTimeout(() => {
+      lastError ??= new TransportError(
+        'CLOSE_TIMEOUT',
+        limits.host,
+        limits.port,
+        `peer did not close within ${limits.closeTimeout} ms of our close_notify (option closeTimeout)`,
+      );
+      socket.destroy();
+    }, limits.closeTimeout);
+  };
+  return {
+    accept() {
+      if (!reading) {
+        reading = true;
+        socket.on('data', (bytes: Buffer) => subscriber.next({ type: 'data', bytes }));
+      }
+      return socketWriter(socket, limits.maxPendingWriteBytes, onEnd);
+    },
+  };
+}
