@@ -8,9 +8,9 @@
  * uses the system's directory, as the article's `setPathToCACertDir` did.
  * Exit status: 0 greeting received, 2 certificate check failed, 1 anything else.
  */
-import { Observable } from 'rxjs';
+import { filter, map, takeWhile, type Observable } from 'rxjs';
 import { match } from 'ts-pattern';
-import { connect, type CaSource } from '../lib';
+import { connect, gracefulShutdown, lines, type CaSource } from '../lib';
 
 /** What the client reports, one line each, as the article's qDebug calls did. */
 export type GreetingReport =
@@ -21,30 +21,21 @@ export type GreetingReport =
 
 /** Connects, waits for the first line, then closes gracefully. */
 export function readGreeting(options: { host: string; port: number; ca?: CaSource }): Observable<GreetingReport> {
-  return new Observable<GreetingReport>((subscriber) => {
-    let buffered = '';
-    let greeted = false;
-    return connect(options).subscribe({
-      next: (event) =>
-        match(event)
-          .with({ type: 'connected' }, () => subscriber.next({ kind: 'connected' }))
-          .with({ type: 'data' }, ({ bytes }) => {
-            if (greeted) return;
-            buffered += bytes.toString('latin1');
-            const end = buffered.indexOf('\n');
-            if (end === -1) return;
-            greeted = true;
-            subscriber.next({ kind: 'greeting', text: buffered.slice(0, end).replace(/\r$/, '') });
-            subscriber.complete(); // unsubscribing closes the connection
-          })
-          .with({ type: 'certFailed' }, ({ reason }) => subscriber.next({ kind: 'certFailed', reason }))
-          .with({ type: 'closed' }, () => subscriber.next({ kind: 'closed' }))
-          .with({ type: 'line' }, () => undefined)
-          .exhaustive(),
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
-  });
+  return connect(options).pipe(
+    gracefulShutdown(), // leaving after the greeting sends close_notify instead of dropping the socket
+    lines({ encoding: 'latin1' }),
+    takeWhile((event) => event.type !== 'line', true), // up to and including the greeting
+    map((event): GreetingReport | undefined =>
+      match(event)
+        .with({ type: 'connected' }, (): GreetingReport => ({ kind: 'connected' }))
+        .with({ type: 'line' }, ({ text }): GreetingReport => ({ kind: 'greeting', text }))
+        .with({ type: 'certFailed' }, ({ reason }): GreetingReport => ({ kind: 'certFailed', reason }))
+        .with({ type: 'closed' }, (): GreetingReport => ({ kind: 'closed' }))
+        .with({ type: 'data' }, () => undefined)
+        .exhaustive(),
+    ),
+    filter((report): report is GreetingReport => report !== undefined),
+  );
 }
 
 /** The article's wording for each report; `undefined` for what it did not print. */
