@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: end-to-end throughput over loopback TLS, every variant measured in this one
- * run against the same server (a child process), median of RUNS runs, variants interleaved so
+ * run against the same server (a child process), median of RUNS (default 5) runs, variants interleaved so
  * that machine noise hits them alike. Prints lines/s, MB/s and the ratios the targets name.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import split2 from 'split2';
 import { connect, lines } from '../lib';
 import { createTestPki } from '../lib/testing';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const TOTAL = Number(process.env['BENCH_MIB'] ?? 256) * 1024 * 1024;
 
 interface Target {
@@ -46,7 +46,7 @@ const variants: Record<string, Variant> = {
   'rxtls lines()': (target, request) =>
     timed((done, fail) => {
       let count = 0;
-      connect({ host: 'localhost', port: target.port, ca: target.ca })
+      connect({ host: '127.0.0.1', servername: 'localhost', port: target.port, ca: target.ca })
         .pipe(lines())
         .subscribe({
           next: (e) => {
@@ -103,7 +103,19 @@ const variants: Record<string, Variant> = {
   'rxtls data': (target, request) =>
     timed((done, fail) => {
       let bytes = 0;
-      connect({ host: 'localhost', port: target.port, ca: target.ca }).subscribe({
+      connect({ host: '127.0.0.1', servername: 'localhost', port: target.port, ca: target.ca }).subscribe({
+        next: (e) => {
+          if (e.type === 'data') bytes += e.bytes.length;
+          else if (e.type === 'connected') e.writer.write(request);
+        },
+        error: fail,
+        complete: () => done(0, bytes),
+      });
+    }),
+  'rxtls data, detectTruncation': (target, request) =>
+    timed((done, fail) => {
+      let bytes = 0;
+      connect({ host: '127.0.0.1', servername: 'localhost', port: target.port, ca: target.ca, detectTruncation: true }).subscribe({
         next: (e) => {
           if (e.type === 'data') bytes += e.bytes.length;
           else if (e.type === 'connected') e.writer.write(request);
@@ -171,11 +183,11 @@ async function main(): Promise<void> {
       const ours = rate('rxtls lines()');
       console.log(`  ratios: ×${(ours / rate('node:readline')).toFixed(2)} readline, ×${(ours / rate('split2')).toFixed(2)} split2, ×${(ours / rate('hand-written splitter')).toFixed(2)} hand-written\n`);
     }
-    const raw = await measure(target, ['rxtls data', 'raw tls socket'], `raw ${TOTAL}\n`);
+    const raw = await measure(target, ['rxtls data', 'rxtls data, detectTruncation', 'raw tls socket'], `raw ${TOTAL}\n`);
     console.log('raw bytes');
     for (const [name, r] of raw) console.log(`  ${name.padEnd(24)} ${(r.bytes / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.bytes} bytes)`);
-    const ratio = (raw.get('rxtls data') as Result).ms > 0 ? (raw.get('raw tls socket') as Result).ms / (raw.get('rxtls data') as Result).ms : 0;
-    console.log(`  ratio: ×${ratio.toFixed(2)} raw socket`);
+    const ratio = (name: string) => ((raw.get('raw tls socket') as Result).ms / (raw.get(name) as Result).ms).toFixed(2);
+    console.log(`  ratios to the raw socket: data ×${ratio('rxtls data')}, with detectTruncation ×${ratio('rxtls data, detectTruncation')}`);
   } finally {
     child.kill();
   }

@@ -61,6 +61,12 @@ export interface ConnectOptions {
   readonly maxPendingWriteBytes?: number;
   /** After `writer.end()`, milliseconds to wait for the peer's close before destroying the socket. Default 3 000. */
   readonly closeTimeout?: number;
+  /**
+   * Tell a peer's TLS close_notify from a bare TCP close, so that a truncated stream ends with
+   * `closed.clean: false` (`TLS_TRUNCATED`). Node reports both alike; telling them apart puts a
+   * JavaScript stream under TLS, which costs throughput (see README, Performance). Default false.
+   */
+  readonly detectTruncation?: boolean;
   /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */
   readonly verify?: VerificationPolicy;
   /** Further `node:tls` connection options (ciphers, ecdhCurve, …), passed through unchanged. */
@@ -84,6 +90,7 @@ export interface ResolvedConnectOptions {
   readonly handshakeTimeout: number;
   readonly maxPendingWriteBytes: number;
   readonly closeTimeout: number;
+  readonly detectTruncation: boolean;
   readonly tls: Readonly<ConnectionOptions>;
 }
 
@@ -116,6 +123,9 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     const value = options[name];
     if (value !== undefined && !VERSIONS.includes(value)) throw new InvalidOptionError(name, value, `must be one of ${VERSIONS.join(', ')}`);
   }
+  if (options.detectTruncation !== undefined && typeof options.detectTruncation !== 'boolean') {
+    throw new InvalidOptionError('detectTruncation', options.detectTruncation, 'must be true or false');
+  }
   if (options.session !== undefined && !Buffer.isBuffer(options.session)) throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
   const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
@@ -147,6 +157,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     handshakeTimeout,
     maxPendingWriteBytes,
     closeTimeout,
+    detectTruncation: options.detectTruncation === true,
     tls: passthrough,
   };
 }

@@ -176,11 +176,13 @@ export class FrameDecoder {
     if (last - offset > this.maxLength) this.checkRegion(chunk, offset, last);
     const text = chunk.toString(this.encoding, offset, last);
     let from = 0;
+    const stripCR = this.stripCR;
     for (;;) {
       const lf = text.indexOf('\n', from);
-      const end = lf === -1 ? text.length : lf;
-      const line = from === 0 && end === text.length ? text : text.slice(from, end);
-      sink.line(this.finish(line));
+      let end = lf === -1 ? text.length : lf;
+      if (stripCR && end > from && text.charCodeAt(end - 1) === CR) end -= 1;
+      // One slice a line: this loop is the hot path of lines().
+      sink.line(from === 0 && end === text.length ? text : text.slice(from, end));
       if (lf === -1) break;
       from = lf + 1;
       if (this.switched) {

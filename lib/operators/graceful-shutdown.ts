@@ -18,8 +18,9 @@ export interface GracefulShutdownOptions {
  * Turns an unsubscribe (or a completing `take`/`takeUntil` downstream) into a graceful close:
  * flush pending writes, send close_notify, wait for the peer's close up to `timeout`, then
  * destroy the socket. Without it, unsubscribing destroys the socket at once. `onClosed` learns
- * how it ended: `clean: true` when the peer closed in time, `clean: false` (with a
- * `CLOSE_TIMEOUT` error) when it did not. This is QtSSLSocket's `delayedCloseFinished`.
+ * how it ended: `clean: true` when the peer closed in time, `clean: false` with a `CLOSE_TIMEOUT`
+ * error when it did not, or — with `connect({ detectTruncation: true })` — `TLS_TRUNCATED` when
+ * it dropped TCP without its own close_notify. This is QtSSLSocket's `delayedCloseFinished`.
  *
  * A close that the dialogue starts (`converse` completing, or `writer.end()`) is bounded by
  * `connect`'s `closeTimeout` and reported by the connection's own `closed` event.

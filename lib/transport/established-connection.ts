@@ -10,6 +10,11 @@ export interface EstablishedLimits {
   readonly closeTimeout: number;
   readonly host: string;
   readonly port: number;
+  /**
+   * When given, whether TCP had already ended: a TLS end before TCP's is the peer's close_notify,
+   * one after it is a truncation (see watched-transport.ts).
+   */
+  readonly transportEnded?: () => boolean;
 }
 
 /**
@@ -32,6 +37,11 @@ export function establishedConnection(
   });
   socket.on('end', () => {
     closer ??= 'peer';
+    // The 'end' event is emitted on the tick after OpenSSL saw close_notify, before the next I/O
+    // callback can deliver TCP's end: so TCP ended first only when there was no close_notify.
+    if (limits.transportEnded?.()) {
+      lastError ??= new TransportError('TLS_TRUNCATED', limits.host, limits.port, 'the peer closed TCP without a TLS close_notify: the data may have been truncated');
+    }
   });
   socket.once('close', () => {
     if (closeTimer) clearTimeout(closeTimer);

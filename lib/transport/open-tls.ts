@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../ca';
 import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificate-checks';
@@ -11,6 +12,7 @@ import type { ResolvedConnectOptions } from '../options';
 import { peerChain, peerInfo, sessionInfo } from '../peer-info';
 import { secureContextFor } from '../secure-context-cache';
 import { establishedConnection } from './established-connection';
+import { watchedTransport, type WatchedTransport } from './watched-transport';
 
 const noop = () => undefined;
 
@@ -107,8 +109,19 @@ function start(
     ...(options.session && { session: options.session }),
   };
   let socket: TLSSocket;
+  let transport: WatchedTransport | undefined;
+  let tcp: EventEmitter;
   try {
-    socket = tlsConnect(connectOptions);
+    if (options.detectTruncation) {
+      const raw = netConnect({ host, port });
+      raw.on('error', noop); // reported through the TLS socket, which the watched transport forwards it to
+      transport = watchedTransport(raw);
+      tcp = raw;
+      socket = tlsConnect({ ...connectOptions, socket: transport.duplex });
+    } else {
+      socket = tlsConnect(connectOptions);
+      tcp = socket;
+    }
   } catch (error) {
     subscriber.error(new TransportError('ERR_TLS_CONNECT', host, port, (error as Error).message, { cause: error }));
     return undefined as never;
@@ -130,7 +143,7 @@ function start(
   const connectTimer = after(options.connectTimeout, () =>
     fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
   );
-  socket.once('connect', () => {
+  tcp.once('connect', () => {
     clearTimeout(connectTimer);
     timers.delete(connectTimer);
     const handshakeTimer = after(options.handshakeTimeout, () =>
@@ -178,7 +191,7 @@ function start(
       );
       return;
     }
-    const connection = establishedConnection(socket, subscriber, options);
+    const connection = establishedConnection(socket, subscriber, { ...options, ...(transport && { transportEnded: transport.transportEnded }) });
     subscriber.next({ type: 'handshake', ...facts, session: sessionInfo(socket, () => ticket), accept: connection.accept });
   });
   return socket;

@@ -115,4 +115,21 @@ describe('graceful close on real connections', () => {
     expect((reports[0]?.error as { code?: string } | undefined)?.code).toBe('CLOSE_TIMEOUT');
     await eventually(() => serverSawReset && server.openConnections() === 0, 3000, 'the socket to be destroyed');
   });
+
+  it('with detectTruncation, a peer that answers our close_notify with a bare TCP close is reported as truncated', async () => {
+    // The server drops TCP (destroy: no close_notify) as soon as it sees our close_notify.
+    const rude = await start({ ...(await pki.leaf()), allowHalfOpen: true, greeting: 'hello\r\n', onConnection: (s) => s.resume().on('end', () => s.destroy()) });
+    const polite = await start({ ...(await pki.leaf()), greeting: 'hello\r\n' });
+    const session = (port: number) =>
+      collect(
+        connect({ host: 'localhost', port, ca: pki.ca.cert, detectTruncation: true }).pipe(
+          lines(),
+          converse((e$) => e$.pipe(filter((e) => e.type === 'line'), take(1), ignoreElements())),
+        ),
+      );
+    const truncated = (await session(rude.port)).events.pop();
+    expect(truncated).toMatchObject({ type: 'closed', by: 'local', clean: false });
+    expect(truncated?.type === 'closed' && (truncated.error as { code?: string } | undefined)?.code).toBe('TLS_TRUNCATED');
+    expect((await session(polite.port)).events.pop()).toEqual({ type: 'closed', by: 'local', clean: true });
+  });
 });
