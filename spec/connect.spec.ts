@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,54 @@ describe('connect: a trusted server', () => {
       connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, session: ticket }).pipe(filter((e) => e.type === 'connected')),
     );
     expect(again.type === 'connected' && again.session.resumed).toBe(true);
+  });
+});
+
+describe('connect: client certificates and TLS versions', () => {
+  it('presents a client certificate to a server that requires one', async () => {
+    const client = await pki.client();
+    let clientSubject: string | undefined;
+    const s = await server({
+      ...(await pki.leaf()),
+      ca: pki.ca.cert,
+      requestCert: true,
+      rejectUnauthorized: true,
+      onConnection: (sock) => {
+        clientSubject = sock.getPeerX509Certificate()?.subject;
+        sock.end('welcome\n');
+      },
+    });
+    const { events } = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: client.key }));
+    expect(text(events)).toBe('welcome\n');
+    expect(clientSubject).toBe('CN=rxtls test client');
+  });
+
+  it('decrypts an encrypted key with its passphrase, and names the passphrase when it is wrong', async () => {
+    const client = await pki.client();
+    const encrypted = createPrivateKey(client.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' }) as string;
+    const s = await server({ ...(await pki.leaf()), ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true, onConnection: (sock) => sock.end('ok\n') });
+    const good = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'open sesame' }));
+    expect(text(good.events)).toBe('ok\n');
+    const bad = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'wrong' }));
+    expect(bad.error).toBeInstanceOf(InvalidOptionError);
+    expect(bad.error?.message).toMatch(/^option "passphrase" cannot be used/);
+  });
+
+  it('refuses a server that offers only TLS 1.0/1.1 (default minVersion TLS 1.2)', async () => {
+    const s = await server({ ...(await pki.leaf()), minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+    const { error, events } = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert }));
+    expect(events).toEqual([]);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error?.code).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    expect(error?.message).toContain('no TLS version in common with the server: we accept TLSv1.2 and up');
+  });
+
+  it('honours minVersion and maxVersion', async () => {
+    const s = await server({ ...(await pki.leaf()), maxVersion: 'TLSv1.2', onConnection: (sock) => sock.end() });
+    const { events } = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert }));
+    expect(events[0]?.type === 'connected' && events[0].session.protocol).toBe('TLSv1.2');
+    const strictOnly13 = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, minVersion: 'TLSv1.3' }));
+    expect(strictOnly13.error?.code).toMatch(/^ERR_SSL_/);
   });
 });
 

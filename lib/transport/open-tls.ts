@@ -160,7 +160,7 @@ function start(
     if (facts) factsByTicket.set(session, facts);
   });
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    if (!handshakeDone) fail(error.code ?? 'ERR_TLS', describe(error), error);
+    if (!handshakeDone) fail(error.code ?? 'ERR_TLS', describe(error, options), error);
   });
   socket.once('close', () => {
     // 'error' has normally reported it already; error() after error() is a no-op.
@@ -197,7 +197,11 @@ function start(
   return socket;
 }
 
-function describe(error: NodeJS.ErrnoException): string {
+function describe(error: NodeJS.ErrnoException, options: ResolvedConnectOptions): string {
+  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|VERSION_TOO_LOW|NO_PROTOCOLS_AVAILABLE/.test(error.code ?? '')) {
+    const range = `${options.minVersion}${options.maxVersion ? ` to ${options.maxVersion}` : ' and up'}`;
+    return `no TLS version in common with the server: we accept ${range} (options minVersion / maxVersion) (${error.message})`;
+  }
   const hints: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ENOTFOUND: 'host not found (DNS)',
