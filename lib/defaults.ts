@@ -40,3 +40,6 @@ export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
 /** Appended to `line(text)` by `converse`: CRLF, as IMAP, SMTP, POP3 and FTP want. */
 export const DEFAULT_LINE_ENDING = '\r\n';
+
+/** Largest literal `lines({ literal })` accepts: 16 MiB. */
+export const DEFAULT_MAX_LITERAL_LENGTH = 16 * 1024 * 1024;

@@ -121,6 +121,12 @@ export interface DataEvent {
 export interface LineEvent {
   readonly type: 'line';
   readonly text: string;
+  /**
+   * The raw bytes announced at the end of this line, when `lines({ literal })` recognised an
+   * announcement (IMAP's `{N}`): exactly N bytes, which may contain CRLF. The next line event
+   * continues after them.
+   */
+  readonly literal?: Buffer;
 }
 
 /** The peer failed the verification policy; `closed` follows and no data is ever delivered. */

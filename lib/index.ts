@@ -35,7 +35,7 @@ export { lines, type LinesOptions } from './operators/lines';
 export { verify } from './operators/verify';
 
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
-export { LineTooLongError } from './framing/line-too-long-error';
+export { LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 
 export type { HandshakeFacts, VerificationPolicy } from './policies/policy';
 export { allOf, anyOf } from './policies/combinators';

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_LINE_LENGTH } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { LineTooLongError } from './line-too-long-error';
+import { LineTooLongError } from './frame-errors';
 
 /** Text encodings a line can be decoded with. */
 export type LineEncoding = 'utf8' | 'latin1' | 'ascii';

@@ -1,11 +1,22 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { TlsEvent } from '../events';
+import { DEFAULT_MAX_LITERAL_LENGTH } from '../defaults';
+import { InvalidOptionError } from '../errors';
 import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder';
+import { LiteralTooLongError } from '../framing/frame-errors';
 
 /** Options of {@link lines}. */
 export interface LinesOptions extends FrameDecoderOptions {
   /** What to do with an unterminated last line when the stream ends: `'emit'` it (default) or `'drop'` it. */
   readonly partial?: 'emit' | 'drop';
+  /**
+   * Recognises a line that announces a literal: return its size in bytes, or `undefined`. The
+   * next that many bytes are read raw — CRLF and all — and delivered as the line's `literal`.
+   * For IMAP: `(text) => /\{(\d+)\}$/.exec(text)?.[1]` (as a number).
+   */
+  readonly literal?: (text: string) => number | undefined;
+  /** Largest literal accepted, in bytes, before {@link LiteralTooLongError}. Default 16 MiB. */
+  readonly maxLiteralLength?: number;
 }
 
 /**
@@ -17,6 +28,9 @@ export interface LinesOptions extends FrameDecoderOptions {
  * without a newline costs at most `maxLength` bytes of buffer.
  *
  * Informally: `data("a\r\nb") data("c\n") closed` → `line("a") line("bc") closed`.
+ *
+ * With `literal`, a line that announces N raw bytes (IMAP's `{N}`) switches the decoder to byte
+ * mode: the N bytes, CRLF and all, arrive as that line's `literal`, then line mode resumes.
  *
  * Failing the stream is the choice of Akka Streams' `Framing.delimiter` and fs2; Netty's
  * `LineBasedFrameDecoder` instead discards the long line and keeps the channel open. For a
@@ -34,15 +48,37 @@ export interface LinesOptions extends FrameDecoderOptions {
  */
 export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, TlsEvent> {
   const emitPartial = options.partial !== 'drop';
+  const { literal } = options;
+  const maxLiteralLength = options.maxLiteralLength ?? DEFAULT_MAX_LITERAL_LENGTH;
   // Check the options once, when the pipeline is built.
   void new FrameDecoder(options);
+  if (literal !== undefined && typeof literal !== 'function') throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
+  if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0) throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
   return (source) =>
     new Observable<TlsEvent>((subscriber) => {
       const decoder = new FrameDecoder(options);
-      const sink = { line: (text: string) => subscriber.next({ type: 'line', text }) };
+      let announcing: string | undefined;
+      const sink = literal
+        ? {
+            line: (text: string) => {
+              const size = literal(text);
+              if (size === undefined) return subscriber.next({ type: 'line', text });
+              if (!Number.isInteger(size) || size < 0) throw new InvalidOptionError('literal', size, `returned an invalid size for the line ${JSON.stringify(text.slice(0, 80))}`);
+              if (size > maxLiteralLength) throw new LiteralTooLongError(maxLiteralLength, size);
+              announcing = text;
+              decoder.readBytes(size);
+            },
+            bytes: (bytes: Buffer) => subscriber.next({ type: 'line', text: announcing ?? '', literal: bytes }),
+          }
+        : { line: (text: string) => subscriber.next({ type: 'line', text }) };
       const flush = () => {
-        const rest = decoder.end();
-        if (rest !== undefined && emitPartial) subscriber.next({ type: 'line', text: rest });
+        try {
+          const rest = decoder.end();
+          if (rest !== undefined && emitPartial) subscriber.next({ type: 'line', text: rest });
+        } catch (error) {
+          // the stream ended inside an announced literal: what arrived is not a whole frame
+          subscriber.error(error);
+        }
       };
       return source.subscribe({
         next(event) {
@@ -55,12 +91,12 @@ export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, Tl
             return;
           }
           if (event.type === 'closed') flush();
-          subscriber.next(event);
+          if (!subscriber.closed) subscriber.next(event);
         },
         error: (error: unknown) => subscriber.error(error),
         complete() {
           flush();
-          subscriber.complete();
+          if (!subscriber.closed) subscriber.complete();
         },
       });
     });

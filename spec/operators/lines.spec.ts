@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connect, lines, LineTooLongError, type TlsEvent } from '../../lib';
+import { connect, lines, LineTooLongError, LiteralTooLongError, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 
@@ -97,5 +99,59 @@ describe('lines() on a real connection', () => {
     const { events } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines()));
     expect(events.filter((e) => e.type === 'line')).toEqual([{ type: 'line', text: 'Grüße aus Oslo — 🌍' }]);
     await server.close();
+  });
+});
+
+describe('lines({ literal }): IMAP-style literals', () => {
+  const imapLiteral = (text: string) => {
+    const m = /\{(\d+)\}$/.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+
+  it('delivers the announced bytes raw, CRLF and all, as the line\'s literal, then resumes lines', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold<TlsEvent>('a-b----|', { a: data('* 1 FETCH (BODY[] {9}\r\nline1\r\nl'), b: data('2)\r\na1 OK\r\n') });
+      expectObservable(source.pipe(lines({ literal: imapLiteral }))).toBe('--(xyz)|', {
+        x: { type: 'line', text: '* 1 FETCH (BODY[] {9}', literal: Buffer.from('line1\r\nl2') },
+        y: line(')'),
+        z: line('a1 OK'),
+      });
+    });
+  });
+
+  it('property: any chunking, any literal bytes (CRLF, non-ASCII, binary) arrive intact', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 5 }), fc.array(fc.nat(), { maxLength: 8 }), (bodies, cuts) => {
+        const wire = Buffer.concat([
+          ...bodies.flatMap((b, i) => [Buffer.from(`* ${i + 1} FETCH (BODY[] {${b.length}}\r\n`), Buffer.from(b), Buffer.from(')\r\n')]),
+          Buffer.from('a1 OK done\r\n'),
+        ]);
+        const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((x, y) => x - y);
+        const chunks = [0, ...points, wire.length].slice(0, -1).map((p, i, all) => wire.subarray(p, all[i + 1] ?? wire.length));
+        const out: TlsEvent[] = [];
+        from(chunks.map((bytes): TlsEvent => ({ type: 'data', bytes })))
+          .pipe(lines({ literal: imapLiteral }))
+          .subscribe((e) => out.push(e));
+        const literals = out.flatMap((e) => (e.type === 'line' && e.literal ? [e.literal] : []));
+        expect(literals.map((l) => Buffer.from(l))).toEqual(bodies.map((b) => Buffer.from(b)));
+        expect(out[out.length - 1]).toEqual(line('a1 OK done'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a literal larger than maxLiteralLength, and a stream that ends inside a literal', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold<TlsEvent>('a|', { a: data('x {100}\r\n') }).pipe(lines({ literal: imapLiteral, maxLiteralLength: 10 }))).toBe(
+        '#',
+        undefined,
+        new LiteralTooLongError(10, 100),
+      );
+      expectObservable(cold<TlsEvent>('a|', { a: data('x {10}\r\nabc') }).pipe(lines({ literal: imapLiteral }))).toBe(
+        '-#',
+        undefined,
+        new Error('input ended 7 bytes short of a readBytes frame'),
+      );
+    });
   });
 });

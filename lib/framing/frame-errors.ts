@@ -21,3 +21,26 @@ export class LineTooLongError extends Error {
     super(`line exceeds maxLength: ${seen} bytes seen without a delimiter, limit ${limit}`);
   }
 }
+
+/**
+ * A line announced a literal (`lines({ literal })`) larger than `maxLiteralLength` bytes. The
+ * stream fails with it rather than buffering the literal.
+ *
+ * @example
+ * ```ts
+ * import { LiteralTooLongError } from 'rxtls';
+ * console.log(new LiteralTooLongError(1024, 5000).message); // literal of 5000 bytes exceeds maxLiteralLength 1024
+ * ```
+ */
+export class LiteralTooLongError extends Error {
+  override readonly name = 'LiteralTooLongError';
+  readonly code = 'ERR_RXTLS_LITERAL_TOO_LONG';
+  constructor(
+    /** The `maxLiteralLength` in force, in bytes. */
+    readonly limit: number,
+    /** The size the line announced. */
+    readonly announced: number,
+  ) {
+    super(`literal of ${announced} bytes exceeds maxLiteralLength ${limit}`);
+  }
+}

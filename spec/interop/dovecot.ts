@@ -1,0 +1,172 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { TestPki } from '../../lib/testing';
+
+/** Whether Debian's dovecot-imapd is installed here. */
+export function dovecotInstalled(): boolean {
+  return spawnSync('dovecot', ['--version']).status === 0;
+}
+
+/**
+ * Interop specs skip, with a message saying how to install Dovecot, when it is missing — except
+ * in CI, where `.ci/run` installs it and sets RXTLS_REQUIRE_INTEROP=1 so that a missing server
+ * fails the run instead of silently skipping it.
+ */
+export function describeWithDovecot(name: string, body: () => void): void {
+  if (dovecotInstalled()) return describe(name, body);
+  if (process.env['RXTLS_REQUIRE_INTEROP'] === '1') {
+    describe(name, () => it('needs Dovecot, which RXTLS_REQUIRE_INTEROP=1 requires', () => {
+      throw new Error('dovecot is not installed: apt-get install dovecot-imapd');
+    }));
+    return;
+  }
+  describe.skip(`${name} (skipped: Dovecot is not installed; run "apt-get install dovecot-imapd" to include it)`, body);
+}
+
+export interface RunningDovecot {
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  /** Stops the server by its PID and removes its directory. */
+  stop(): Promise<void>;
+  log(): Promise<string>;
+}
+
+/** A message with a multi-line body and non-ASCII text in its headers and body. */
+export const SEEDED_MESSAGE = [
+  'From: =?UTF-8?B?w4VzZSBOw7hyZA==?= <ase@example.test>',
+  'To: joe@example.test',
+  'Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgT3Nsbw==?=',
+  'Date: Thu, 26 Nov 2026 10:00:00 +0000',
+  'Message-ID: <1@example.test>',
+  'MIME-Version: 1.0',
+  'Content-Type: text/plain; charset=utf-8',
+  'Content-Transfer-Encoding: 8bit',
+  '',
+  'Hej Joe,',
+  '',
+  'blåbærsyltetøy på fredag?',
+  '',
+  '-- ',
+  'Åse',
+  '',
+].join('\r\n');
+
+export const PASSWORD = 'correct-horse-battery-staple';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function listening(port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/**
+ * Starts `dovecot -F -c CONF` as an IMAPS server on 127.0.0.1 with a certificate from `pki`,
+ * a static passdb (any user, password {@link PASSWORD}) and a Maildir seeded with
+ * {@link SEEDED_MESSAGE}, all in a temporary directory.
+ */
+export async function startDovecot(pki: TestPki): Promise<RunningDovecot> {
+  const dir = await mkdtemp(join(tmpdir(), 'rxtls-dovecot-'));
+  await chmod(dir, 0o755);
+  const leaf = await pki.leaf();
+  await writeFile(join(dir, 'cert.pem'), leaf.cert);
+  await writeFile(join(dir, 'key.pem'), leaf.key, { mode: 0o600 });
+  const root = process.getuid?.() === 0;
+  const me = userInfo().username;
+  // As root, Dovecot drops privileges to its own users and delivers mail as nobody.
+  const [internalUser, loginUser, mailUser, mailGroup] = root ? ['dovecot', 'dovenull', 'nobody', 'nogroup'] : [me, me, me, String(process.getgid?.())];
+  const maildir = join(dir, 'home', 'joe', 'Maildir');
+  for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildir, sub), { recursive: true });
+  await writeFile(join(maildir, 'new', '1700000000.M1P1.rxtls'), SEEDED_MESSAGE);
+  if (root) {
+    const { uid, gid } = { uid: 65534, gid: 65534 };
+    for (const path of [join(dir, 'home'), join(dir, 'home', 'joe'), maildir, ...['cur', 'new', 'tmp'].map((s) => join(maildir, s)), join(maildir, 'new', '1700000000.M1P1.rxtls')]) {
+      await chown(path, uid, gid);
+    }
+  }
+  const port = await freePort();
+  const conf = join(dir, 'dovecot.conf');
+  await writeFile(
+    conf,
+    `base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <${dir}/cert.pem
+ssl_key = <${dir}/key.pem
+ssl_min_protocol = TLSv1.2
+${(await readFile('/usr/share/dovecot/dh.pem').then(() => true, () => false)) ? 'ssl_dh = </usr/share/dovecot/dh.pem' : ''}
+auth_mechanisms = plain login
+auth_failure_delay = 0
+default_internal_user = ${internalUser}
+default_login_user = ${loginUser}
+first_valid_uid = 1
+passdb {
+  driver = static
+  args = password=${PASSWORD}
+}
+userdb {
+  driver = static
+  args = uid=${mailUser} gid=${mailGroup} home=${dir}/home/%u mail=maildir:~/Maildir
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = ${port}
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+`,
+  );
+  const child: ChildProcess = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const log = () => readFile(join(dir, 'dovecot.log'), 'utf8').catch(() => '') .then((l) => `${stderr}${l}`);
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
+      clearTimeout(timer);
+      if (!killed) process.kill(child.pid, 'SIGKILL');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  if (!(await listening(port, 10_000))) {
+    const text = await log();
+    await stop();
+    throw new Error(`dovecot did not start listening on 127.0.0.1:${port}:\n${text}`);
+  }
+  return { port, pid: child.pid as number, dir, stop, log };
+}
