@@ -35,10 +35,7 @@ function rawSocket(target: Target, request: string): TLSSocket {
 function timed(run: (done: (lines: number, bytes: number) => void, fail: (e: Error) => void) => void): Promise<Result> {
   const start = process.hrtime.bigint();
   return new Promise((resolve, reject) =>
-    run(
-      (lines, bytes) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, lines, bytes }),
-      reject,
-    ),
+    run((lines, bytes) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, lines, bytes }), reject),
   );
 }
 
@@ -174,26 +171,33 @@ async function main(): Promise<void> {
       const results = await measure(target, lineVariants, `lines ${size} ${TOTAL}\n`);
       console.log(`${size}-byte lines`);
       for (const [name, r] of results) {
-        console.log(`  ${name.padEnd(24)} ${(r.lines / (r.ms / 1000) / 1e6).toFixed(2).padStart(6)} M lines/s  ${(TOTAL / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.lines} lines)`);
+        console.log(
+          `  ${name.padEnd(24)} ${(r.lines / (r.ms / 1000) / 1e6).toFixed(2).padStart(6)} M lines/s  ${(TOTAL / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.lines} lines)`,
+        );
       }
       const rate = (name: string) => {
         const r = results.get(name) as Result;
         return r.lines / r.ms;
       };
       const ours = rate('rxtls lines()');
-      console.log(`  ratios: ×${(ours / rate('node:readline')).toFixed(2)} readline, ×${(ours / rate('split2')).toFixed(2)} split2, ×${(ours / rate('hand-written splitter')).toFixed(2)} hand-written\n`);
+      console.log(
+        `  ratios: ×${(ours / rate('node:readline')).toFixed(2)} readline, ×${(ours / rate('split2')).toFixed(2)} split2, ×${(ours / rate('hand-written splitter')).toFixed(2)} hand-written\n`,
+      );
     }
     const raw = await measure(target, ['rxtls data', 'rxtls data, detectTruncation', 'raw tls socket'], `raw ${TOTAL}\n`);
     console.log('raw bytes');
-    for (const [name, r] of raw) console.log(`  ${name.padEnd(24)} ${(r.bytes / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.bytes} bytes)`);
+    for (const [name, r] of raw)
+      console.log(`  ${name.padEnd(24)} ${(r.bytes / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.bytes} bytes)`);
     const ratio = (name: string) => ((raw.get('raw tls socket') as Result).ms / (raw.get(name) as Result).ms).toFixed(2);
-    console.log(`  ratios to the raw socket: data ×${ratio('rxtls data')}, with detectTruncation ×${ratio('rxtls data, detectTruncation')}`);
+    console.log(
+      `  ratios to the raw socket: data ×${ratio('rxtls data')}, with detectTruncation ×${ratio('rxtls data, detectTruncation')}`,
+    );
   } finally {
     child.kill();
   }
 }
 
-main().catch((error: Error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -27,7 +27,7 @@ export async function demo(print: (line: string) => void = console.log): Promise
 }
 
 if (require.main === module) {
-  demo().catch((error: Error) => {
+  demo().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   });

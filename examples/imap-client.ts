@@ -138,7 +138,9 @@ export function runImapClient(options: ImapClientOptions): Observable<ImapSummar
       mergeMap((event) =>
         match(event)
           .with({ type: 'connected' }, ({ peer: p }) => ((peer = p), []))
-          .with({ type: 'certFailed' }, ({ errors }) => throwError(() => new CertificateRejected(errors.map((e) => `${e.code}: ${e.reason}`))))
+          .with({ type: 'certFailed' }, ({ errors }) =>
+            throwError(() => new CertificateRejected(errors.map((e) => `${e.code}: ${e.reason}`))),
+          )
           .with({ type: 'closed' }, () => [event])
           .with({ type: P.union('data', 'line') }, () => [])
           .exhaustive(),
@@ -164,7 +166,13 @@ export function formatSummary(summary: ImapSummary): string {
   ];
   if (summary.newest) {
     const m = summary.newest;
-    lines.push(`Newest: "${m.subject}" from ${m.from}`, `Date: ${m.date}`, `Message-ID: ${m.messageId}`, '', m.body.replace(/\r\n/g, '\n').trimEnd());
+    lines.push(
+      `Newest: "${m.subject}" from ${m.from}`,
+      `Date: ${m.date}`,
+      `Message-ID: ${m.messageId}`,
+      '',
+      m.body.replace(/\r\n/g, '\n').trimEnd(),
+    );
   }
   return lines.join('\n');
 }
@@ -176,7 +184,8 @@ export function parseImapArguments(argv: readonly string[], env: NodeJS.ProcessE
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i] as string;
-    if (!['--host', '--port', '--ca-dir', '--user', '--password-env', '--mailbox'].includes(name)) throw new Error(`unknown argument ${name}\n${USAGE}`);
+    if (!['--host', '--port', '--ca-dir', '--user', '--password-env', '--mailbox'].includes(name))
+      throw new Error(`unknown argument ${name}\n${USAGE}`);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
     values.set(name, value);
@@ -205,7 +214,9 @@ if (require.main === module) {
     runImapClient(options).subscribe({
       next: (summary) => console.log(formatSummary(summary)),
       error: (error: Error) => {
-        console.error(error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`);
+        console.error(
+          error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`,
+        );
         process.exitCode = error instanceof CertificateRejected ? 2 : 1;
       },
     });

@@ -14,10 +14,7 @@ import { connect, gracefulShutdown, lines, type CaSource } from '../lib';
 
 /** What the client reports, one line each, as the article's qDebug calls did. */
 export type GreetingReport =
-  | { kind: 'connected' }
-  | { kind: 'greeting'; text: string }
-  | { kind: 'certFailed'; reason: string }
-  | { kind: 'closed' };
+  { kind: 'connected' } | { kind: 'greeting'; text: string } | { kind: 'certFailed'; reason: string } | { kind: 'closed' };
 
 /** Connects, waits for the first line, then closes gracefully. */
 export function readGreeting(options: { host: string; port: number; ca?: CaSource }): Observable<GreetingReport> {
@@ -93,7 +90,7 @@ function parseArguments(argv: readonly string[]): { host: string; port: number; 
 if (require.main === module) {
   try {
     const options = parseArguments(process.argv.slice(2));
-    runGreetingClient(options).then((status) => {
+    void runGreetingClient(options).then((status) => {
       process.exitCode = status;
     });
   } catch (error) {

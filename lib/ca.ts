@@ -7,6 +7,14 @@ import { InvalidOptionError } from './errors';
 /**
  * Where trusted CA certificates come from: PEM text (string or Buffer), a path to a PEM file,
  * a path to a directory of PEM files (such as `/etc/ssl/certs`), or an array of these.
+ *
+ * @example
+ * ```ts
+ * import { connect, type CaSource } from 'rxtls';
+ * const fromDirectory: CaSource = '/etc/ssl/certs';
+ * const fromPem: CaSource = ['-----BEGIN CERTIFICATE-----\n…', '/opt/ca/internal.pem'];
+ * connect({ host: 'mail.example.com', port: 993, ca: fromDirectory });
+ * ```
  */
 export type CaSource = string | Buffer | ReadonlyArray<string | Buffer>;
 
@@ -15,6 +23,11 @@ export interface LoadedCa {
   /** One PEM string per certificate, in the order found. */
   readonly pems: readonly string[];
   readonly certificates: readonly X509Certificate[];
+}
+
+/** The items of a {@link CaSource}, as a list. */
+export function caSourceItems(source: CaSource): ReadonlyArray<string | Buffer> {
+  return typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source;
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -30,7 +43,7 @@ function isPemText(value: string): boolean {
  * text without a PEM certificate, malformed certificate.
  */
 export async function loadCa(source: CaSource, option = 'ca'): Promise<LoadedCa> {
-  const items = Array.isArray(source) ? source : [source as string | Buffer];
+  const items = caSourceItems(source);
   if (items.length === 0) throw new InvalidOptionError(option, source, 'is an empty array; omit it to use the default trust store');
   const byFingerprint = new Map<string, X509Certificate>();
   for (const item of items) {
@@ -44,19 +57,19 @@ async function loadItem(item: string | Buffer, option: string): Promise<X509Cert
   if (Buffer.isBuffer(item)) return parsePem(item.toString('utf8'), option, item);
   if (typeof item !== 'string') throw new InvalidOptionError(option, item, 'must be PEM text, a Buffer, a file path or a directory path');
   if (isPemText(item)) return parsePem(item, option, item);
-  const info = await stat(item).catch((error: NodeJS.ErrnoException) => {
-    throw new InvalidOptionError(option, item, `cannot be read (${error.code ?? error.message})`, { cause: error });
+  const info = await stat(item).catch((error: unknown) => {
+    throw unreadable(option, item, error);
   });
   if (info.isDirectory()) return loadDirectory(item, option);
-  const text = await readFile(item, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InvalidOptionError(option, item, `cannot be read (${error.code ?? error.message})`, { cause: error });
+  const text = await readFile(item, 'utf8').catch((error: unknown) => {
+    throw unreadable(option, item, error);
   });
   return parsePem(text, option, item);
 }
 
 async function loadDirectory(dir: string, option: string): Promise<X509Certificate[]> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    throw new InvalidOptionError(option, dir, `cannot be read (${error.code ?? error.message})`, { cause: error });
+  const names = await readdir(dir).catch((error: unknown) => {
+    throw unreadable(option, dir, error);
   });
   const found: X509Certificate[] = [];
   for (const name of names.sort()) {
@@ -75,6 +88,11 @@ async function loadDirectory(dir: string, option: string): Promise<X509Certifica
   return found;
 }
 
+function unreadable(option: string, path: string, error: unknown): InvalidOptionError {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return new InvalidOptionError(option, path, `cannot be read (${code ?? message})`, { cause: error });
+}
+
 function parsePem(text: string, option: string, value: unknown): X509Certificate[] {
   const blocks = text.match(PEM_BLOCK) ?? [];
   if (blocks.length === 0) throw new InvalidOptionError(option, value, 'contains no PEM certificate ("-----BEGIN CERTIFICATE-----")');
@@ -82,7 +100,9 @@ function parsePem(text: string, option: string, value: unknown): X509Certificate
     try {
       return new X509Certificate(block);
     } catch (error) {
-      throw new InvalidOptionError(option, value, `has a malformed certificate (PEM block ${index + 1}): ${(error as Error).message}`, { cause: error });
+      throw new InvalidOptionError(option, value, `has a malformed certificate (PEM block ${index + 1}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   });
 }

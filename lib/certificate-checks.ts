@@ -47,7 +47,9 @@ function trustProblems(chain: readonly X509Certificate[], anchors: TrustAnchors)
   if (chain.some(trusted)) return [];
   const top = chain[chain.length - 1] as X509Certificate;
   if (!selfIssued(top)) {
-    return [certError(chain.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top))];
+    return [
+      certError(chain.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top)),
+    ];
   }
   return [certError(chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN', undefined, subjectOf(top))];
 }

@@ -1,5 +1,5 @@
 import { Observable, defer } from 'rxjs';
-import type { CaSource } from './ca';
+import { caSourceItems, type CaSource } from './ca';
 import type { TlsEvent } from './events';
 import { verify } from './operators/verify';
 import { resolveConnectOptions, type ConnectOptions } from './options';
@@ -45,6 +45,5 @@ export function connect(options: ConnectOptions): Observable<TlsEvent> {
 function trustedCas(fromOptions: CaSource | undefined, fromPolicy: CaSource | undefined): CaSource | undefined {
   if (fromPolicy === undefined) return fromOptions;
   if (fromOptions === undefined) return fromPolicy;
-  const list = (source: CaSource) => (Array.isArray(source) ? source : [source as string | Buffer]);
-  return [...list(fromOptions), ...list(fromPolicy)];
+  return [...caSourceItems(fromOptions), ...caSourceItems(fromPolicy)];
 }

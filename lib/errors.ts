@@ -16,11 +16,14 @@
 
 /** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
 export class TransportError extends Error {
+  /** The error class, for logs. */
   override readonly name = 'TransportError';
   constructor(
     /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `ETIMEDOUT` (connect timeout), `HANDSHAKE_TIMEOUT`, or an OpenSSL code such as `ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION`. */
     readonly code: string,
+    /** The host connected to. */
     readonly host: string,
+    /** The port connected to. */
     readonly port: number,
     message: string,
     options?: { cause?: unknown },
@@ -31,10 +34,14 @@ export class TransportError extends Error {
 
 /** An option is missing or wrong. `option` names it and `value` is what was given. */
 export class InvalidOptionError extends Error {
+  /** The error class, for logs. */
   override readonly name = 'InvalidOptionError';
+  /** A stable code to match on. */
   readonly code = 'ERR_RXTLS_INVALID_OPTION';
   constructor(
+    /** The option at fault. */
     readonly option: string,
+    /** What was given for it. */
     readonly value: unknown,
     problem: string,
     options?: { cause?: unknown },
@@ -45,11 +52,16 @@ export class InvalidOptionError extends Error {
 
 /** More bytes were written than `maxPendingWriteBytes` allows; the writer ignored backpressure. */
 export class WriteBufferFullError extends Error {
+  /** The error class, for logs. */
   override readonly name = 'WriteBufferFullError';
+  /** A stable code to match on. */
   readonly code = 'ERR_RXTLS_WRITE_BUFFER_FULL';
   constructor(
+    /** The bound in force, in bytes. */
     readonly limit: number,
+    /** Bytes already queued. */
     readonly pending: number,
+    /** Bytes the refused write wanted to queue. */
     readonly attempted: number,
   ) {
     super(

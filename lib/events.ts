@@ -53,6 +53,7 @@ export interface PeerInfo extends CertificateSummary {
   readonly servername: string;
   /** Remote address and port of the TCP connection. */
   readonly remoteAddress: string;
+  /** Remote port of the TCP connection. */
   readonly remotePort: number;
 }
 
@@ -79,7 +80,9 @@ export interface SessionInfo {
  * own such as `PIN_MISMATCH`. `reason` is human, in OpenSSL's wording where OpenSSL has one.
  */
 export interface CertError {
+  /** A stable code: an OpenSSL/Node code such as `CERT_HAS_EXPIRED`, or rxtls's own such as `PIN_MISMATCH`. */
   readonly code: string;
+  /** What is wrong, for people, in OpenSSL's wording where it has one. */
   readonly reason: string;
   /** Subject of the certificate the problem is about, when it is about one certificate. */
   readonly certificate?: string;
@@ -104,8 +107,11 @@ export interface TlsWriter {
 
 /** The peer passed verification: reading and writing may begin. */
 export interface ConnectedEvent {
+  /** The discriminant: match on it. */
   readonly type: 'connected';
+  /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
+  /** What was negotiated. */
   readonly session: SessionInfo;
   /** The write side. Nothing can be written before this event: fail closed. */
   readonly writer: TlsWriter;
@@ -113,13 +119,17 @@ export interface ConnectedEvent {
 
 /** Raw bytes received, before any framing. */
 export interface DataEvent {
+  /** The discriminant: match on it. */
   readonly type: 'data';
+  /** The bytes as they arrived. */
   readonly bytes: Buffer;
 }
 
 /** One line of text, produced by the `lines()` operator. */
 export interface LineEvent {
+  /** The discriminant: match on it. */
   readonly type: 'line';
+  /** The text, without its line ending. */
   readonly text: string;
   /**
    * The raw bytes announced at the end of this line, when `lines({ literal })` recognised an
@@ -131,16 +141,19 @@ export interface LineEvent {
 
 /** The peer failed the verification policy; `closed` follows and no data is ever delivered. */
 export interface CertFailedEvent {
+  /** The discriminant: match on it. */
   readonly type: 'certFailed';
   /** Every problem the policy found, not only the first. */
   readonly errors: readonly CertError[];
   /** One line: the reasons joined with `; `. */
   readonly reason: string;
+  /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
 }
 
 /** The connection is over. Always the last event. */
 export interface ClosedEvent {
+  /** The discriminant: match on it. */
   readonly type: 'closed';
   /** Who ended the connection: `'peer'` (it closed or reset) or `'local'` (we ended it). */
   readonly by: 'local' | 'peer';
@@ -158,8 +171,11 @@ export type TlsEvent = ConnectedEvent | DataEvent | LineEvent | CertFailedEvent 
  * `connected` or `certFailed` with `verify(policy)`; users meet it only when testing policies.
  */
 export interface HandshakeEvent {
+  /** The discriminant: match on it. */
   readonly type: 'handshake';
+  /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
+  /** What was negotiated. */
   readonly session: SessionInfo;
   /**
    * Every problem the standard checks found (chain, validity dates, hostname): the facts a

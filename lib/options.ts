@@ -29,7 +29,16 @@ const CONTROLLED = {
   socket: 'host / port',
 } as const;
 
-/** Options of {@link connect}. Only `host` and `port` are required. */
+/**
+ * Options of {@link connect}. Only `host` and `port` are required.
+ *
+ * @example
+ * ```ts
+ * import { connect, type ConnectOptions } from 'rxtls';
+ * const options: ConnectOptions = { host: 'imap.example.com', port: 993, alpn: ['imap'], handshakeTimeout: 5000 };
+ * connect(options).subscribe(console.log);
+ * ```
+ */
 export interface ConnectOptions {
   /** Host name or IP address to connect to. */
   readonly host: string;
@@ -98,9 +107,11 @@ const VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 /** Checks every option; throws {@link InvalidOptionError} naming the first one at fault. */
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'must be an object with host and port');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', options, 'must be an object with host and port');
   const { host, port } = options;
-  if (typeof host !== 'string' || host.trim() === '') throw new InvalidOptionError('host', host, 'is required and must be a non-empty string');
+  if (typeof host !== 'string' || host.trim() === '')
+    throw new InvalidOptionError('host', host, 'is required and must be a non-empty string');
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InvalidOptionError('port', port, 'must be an integer from 1 to 65535');
   }
@@ -109,24 +120,31 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   }
   for (const name of ['cert', 'key'] as const) {
     const value = options[name];
-    if (value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value)) throw new InvalidOptionError(name, value, 'must be PEM text or a Buffer');
+    if (value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value))
+      throw new InvalidOptionError(name, value, 'must be PEM text or a Buffer');
   }
   if ((options.cert === undefined) !== (options.key === undefined)) {
     const missing = options.cert === undefined ? 'cert' : 'key';
     throw new InvalidOptionError(missing, undefined, `is required when ${missing === 'cert' ? 'key' : 'cert'} is given`);
   }
-  if (options.passphrase !== undefined && typeof options.passphrase !== 'string') throw new InvalidOptionError('passphrase', '(hidden)', 'must be a string');
-  if (options.alpn !== undefined && (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p === '' || p.length > 255))) {
+  if (options.passphrase !== undefined && typeof options.passphrase !== 'string')
+    throw new InvalidOptionError('passphrase', '(hidden)', 'must be a string');
+  if (
+    options.alpn !== undefined &&
+    (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p === '' || p.length > 255))
+  ) {
     throw new InvalidOptionError('alpn', options.alpn, 'must be an array of protocol names (1-255 characters each)');
   }
   for (const name of ['minVersion', 'maxVersion'] as const) {
     const value = options[name];
-    if (value !== undefined && !VERSIONS.includes(value)) throw new InvalidOptionError(name, value, `must be one of ${VERSIONS.join(', ')}`);
+    if (value !== undefined && !VERSIONS.includes(value))
+      throw new InvalidOptionError(name, value, `must be one of ${VERSIONS.join(', ')}`);
   }
   if (options.detectTruncation !== undefined && typeof options.detectTruncation !== 'boolean') {
     throw new InvalidOptionError('detectTruncation', options.detectTruncation, 'must be true or false');
   }
-  if (options.session !== undefined && !Buffer.isBuffer(options.session)) throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
+  if (options.session !== undefined && !Buffer.isBuffer(options.session))
+    throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
   const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
@@ -138,7 +156,11 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   if (typeof passthrough !== 'object') throw new InvalidOptionError('tls', passthrough, 'must be an object of node:tls options');
   for (const key of Object.keys(passthrough)) {
     if (key in CONTROLLED) {
-      throw new InvalidOptionError(`tls.${key}`, (passthrough as Record<string, unknown>)[key], `is set by rxtls; use the option "${CONTROLLED[key as keyof typeof CONTROLLED]}" instead`);
+      throw new InvalidOptionError(
+        `tls.${key}`,
+        (passthrough as Record<string, unknown>)[key],
+        `is set by rxtls; use the option "${CONTROLLED[key as keyof typeof CONTROLLED]}" instead`,
+      );
     }
   }
   return {
@@ -162,7 +184,11 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   };
 }
 
-function positiveInteger(options: ConnectOptions, name: 'connectTimeout' | 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout', fallback: number): number {
+function positiveInteger(
+  options: ConnectOptions,
+  name: 'connectTimeout' | 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout',
+  fallback: number,
+): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {

@@ -12,12 +12,15 @@
 
 /** A line of text; `converse` appends its `lineEnding` (default CRLF). */
 export interface OutboundLine {
+  /** The discriminant: match on it. */
   readonly type: 'line';
+  /** The text, without its line ending. */
   readonly text: string;
 }
 
 /** Flush what is queued, send close_notify, and let the peer close. */
 export interface OutboundEnd {
+  /** The discriminant: match on it. */
   readonly type: 'end';
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { filter, firstValueFrom, retry, take, timer, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, retry, timer, type Subscription } from 'rxjs';
 import { match } from 'ts-pattern';
 import { connect, InvalidOptionError, TransportError, WriteBufferFullError, type TlsEvent } from '../lib';
 import { createTestPki, startSilentServer, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
@@ -29,8 +29,7 @@ afterEach(async () => {
 });
 
 const types = (events: TlsEvent[]) => events.map((e) => e.type);
-const text = (events: TlsEvent[]) =>
-  events.map((e) => (e.type === 'data' ? e.bytes.toString('utf8') : '')).join('');
+const text = (events: TlsEvent[]) => events.map((e) => (e.type === 'data' ? e.bytes.toString('utf8') : '')).join('');
 
 describe('connect: a trusted server', () => {
   it('delivers connected, the greeting as data, then closed by the peer, then completes', async () => {
@@ -71,27 +70,23 @@ describe('connect: a trusted server', () => {
 
   it('writes, then reads the echo', async () => {
     const s = await server({ ...(await pki.leaf()), echo: true });
-    const echoed = await firstValueFrom(
-      connect({ host: 'localhost', port: s.port, ca: pki.ca.cert }).pipe(
-        filter((e): e is Extract<TlsEvent, { type: 'data' | 'connected' }> => e.type === 'connected' || e.type === 'data'),
-        (source) =>
-          new (require('rxjs').Observable)((sub: { next: (v: string) => void; complete: () => void }) => {
-            let got = '';
-            return source.subscribe((e) =>
-              match(e)
-                .with({ type: 'connected' }, ({ writer }) => void writer.write('ping\r\n'))
-                .with({ type: 'data' }, ({ bytes }) => {
-                  got += bytes.toString();
-                  if (got.endsWith('\r\n')) {
-                    sub.next(got);
-                    sub.complete();
-                  }
-                })
-                .exhaustive(),
-            );
-          }),
-      ),
-    );
+    const echoed = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const subscription: Subscription = connect({ host: 'localhost', port: s.port, ca: pki.ca.cert }).subscribe({
+        next: (e) =>
+          match(e)
+            .with({ type: 'connected' }, ({ writer }) => void writer.write('ping\r\n'))
+            .with({ type: 'data' }, ({ bytes }) => {
+              got += bytes.toString();
+              if (got.endsWith('\r\n')) {
+                subscription.unsubscribe();
+                resolve(got);
+              }
+            })
+            .otherwise(() => undefined),
+        error: reject,
+      });
+    });
     expect(echoed).toBe('ping\r\n');
   });
 
@@ -132,11 +127,26 @@ describe('connect: client certificates and TLS versions', () => {
 
   it('decrypts an encrypted key with its passphrase, and names the passphrase when it is wrong', async () => {
     const client = await pki.client();
-    const encrypted = createPrivateKey(client.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' }) as string;
-    const s = await server({ ...(await pki.leaf()), ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true, onConnection: (sock) => sock.end('ok\n') });
-    const good = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'open sesame' }));
+    const encrypted = createPrivateKey(client.key).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'open sesame',
+    }) as string;
+    const s = await server({
+      ...(await pki.leaf()),
+      ca: pki.ca.cert,
+      requestCert: true,
+      rejectUnauthorized: true,
+      onConnection: (sock) => sock.end('ok\n'),
+    });
+    const good = await collect(
+      connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'open sesame' }),
+    );
     expect(text(good.events)).toBe('ok\n');
-    const bad = await collect(connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'wrong' }));
+    const bad = await collect(
+      connect({ host: 'localhost', port: s.port, ca: pki.ca.cert, cert: client.cert, key: encrypted, passphrase: 'wrong' }),
+    );
     expect(bad.error).toBeInstanceOf(InvalidOptionError);
     expect(bad.error?.message).toMatch(/^option "passphrase" cannot be used/);
   });
@@ -246,7 +256,7 @@ describe('connect: fails closed', () => {
     expect(failed.reason).toBe('unable to verify the first certificate');
   });
 
-  it('reports a self-signed root in the chain in OpenSSL\'s words', async () => {
+  it("reports a self-signed root in the chain in OpenSSL's words", async () => {
     const other = await pki.otherAuthority();
     const leaf = await other.issue();
     const failed = await rejected({ cert: leaf.cert + other.cert, key: leaf.key });
@@ -418,10 +428,22 @@ describe('connect: bad options are error notifications naming the option', () =>
     ['port out of range', { host: 'localhost', port: 70000 }, /option "port" must be an integer from 1 to 65535 \(got 70000\)/],
     ['port not an integer', { host: 'localhost', port: 99.5 }, /option "port".*99\.5/],
     ['port as a string', { host: 'localhost', port: '993' }, /option "port".*"993"/],
-    ['unreadable CA path', { host: 'localhost', port: 993, ca: '/nonexistent/ca.pem' }, /option "ca" cannot be read \(ENOENT\).*\/nonexistent\/ca\.pem/],
-    ['malformed PEM', { host: 'localhost', port: 993, ca: '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----' }, /option "ca" has a malformed certificate/],
+    [
+      'unreadable CA path',
+      { host: 'localhost', port: 993, ca: '/nonexistent/ca.pem' },
+      /option "ca" cannot be read \(ENOENT\).*\/nonexistent\/ca\.pem/,
+    ],
+    [
+      'malformed PEM',
+      { host: 'localhost', port: 993, ca: '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----' },
+      /option "ca" has a malformed certificate/,
+    ],
     ['PEM text without certificate', { host: 'localhost', port: 993, ca: Buffer.from('hello') }, /option "ca" contains no PEM certificate/],
-    ['controlled passthrough', { host: 'localhost', port: 993, tls: { rejectUnauthorized: false } }, /option "tls.rejectUnauthorized" is set by rxtls; use the option "verify"/],
+    [
+      'controlled passthrough',
+      { host: 'localhost', port: 993, tls: { rejectUnauthorized: false } },
+      /option "tls.rejectUnauthorized" is set by rxtls; use the option "verify"/,
+    ],
     ['bad timeout', { host: 'localhost', port: 993, handshakeTimeout: -1 }, /option "handshakeTimeout" must be a positive integer/],
   ];
   it.each(cases)('%s', async (_name, options, message) => {

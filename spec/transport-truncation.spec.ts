@@ -79,7 +79,7 @@ describe('connect({ detectTruncation: true })', () => {
     expect(refused.error?.code).toBe('ECONNREFUSED');
   });
 
-  it('graceful close through it: our close_notify answered by the peer\'s is clean', async () => {
+  it("graceful close through it: our close_notify answered by the peer's is clean", async () => {
     const server = await startTlsServer({ ...(await pki.leaf()), echo: true });
     servers.push(server);
     const events: TlsEvent[] = [];

@@ -54,7 +54,8 @@ interface State {
   readonly notes: readonly Note[];
 }
 
-type Note = { kind: 'greeting'; greeting: Greeting } | { kind: 'completion'; completion: Completion } | { kind: 'failure'; error: ImapError };
+type Note =
+  { kind: 'greeting'; greeting: Greeting } | { kind: 'completion'; completion: Completion } | { kind: 'failure'; error: ImapError };
 
 const INITIAL: State = { sent: 0, done: [], finished: false, out: [], notes: [] };
 
@@ -100,7 +101,10 @@ function step(state: State, response: ImapResponse, next: NextCommand): State {
     .with({ kind: 'untagged' }, (untagged): State => {
       if (!state.greeting) {
         const status = /^(OK|PREAUTH|BYE)\b ?(.*)$/i.exec(untagged.text);
-        const greeting: Greeting = { status: (status?.[1]?.toUpperCase() ?? 'BYE') as Greeting['status'], text: status?.[2] ?? untagged.text };
+        const greeting: Greeting = {
+          status: (status?.[1]?.toUpperCase() ?? 'BYE') as Greeting['status'],
+          text: status?.[2] ?? untagged.text,
+        };
         if (greeting.status === 'BYE') return fail(new ImapError('BYE', `the server refused the connection: ${greeting.text}`));
         return send({ ...quiet, greeting, notes: [{ kind: 'greeting', greeting }] }, next);
       }
@@ -114,7 +118,9 @@ function step(state: State, response: ImapResponse, next: NextCommand): State {
       const completion: Completion = { ...state.current, status: tagged.status, text: tagged.text };
       return send({ ...quiet, current: undefined, done: [...state.done, completion], notes: [{ kind: 'completion', completion }] }, next);
     })
-    .with({ kind: 'continuation' }, (): State => fail(new ImapError('BAD', 'unexpected continuation request (this client sends no literals)')))
+    .with({ kind: 'continuation' }, (): State =>
+      fail(new ImapError('BAD', 'unexpected continuation request (this client sends no literals)')),
+    )
     .exhaustive();
 }
 

@@ -2,10 +2,27 @@ import { DEFAULT_MAX_LINE_LENGTH } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { LineTooLongError } from './frame-errors';
 
-/** Text encodings a line can be decoded with. */
+/**
+ * Text encodings a line can be decoded with.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder, type LineEncoding } from 'rxtls';
+ * const encoding: LineEncoding = 'latin1';
+ * new FrameDecoder({ encoding });
+ * ```
+ */
 export type LineEncoding = 'utf8' | 'latin1' | 'ascii';
 
-/** How a {@link FrameDecoder} cuts bytes into lines. */
+/**
+ * How a {@link FrameDecoder} cuts bytes into lines.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder } from 'rxtls';
+ * const records = new FrameDecoder({ delimiter: '\u001e', encoding: 'utf8', maxLength: 1024 });
+ * ```
+ */
 export interface FrameDecoderOptions {
   /** The delimiter between lines. Default `'\n'`. */
   readonly delimiter?: string;
@@ -17,7 +34,23 @@ export interface FrameDecoderOptions {
   readonly maxLength?: number;
 }
 
-/** Receives what a {@link FrameDecoder} cuts out of the bytes. */
+/**
+ * Receives what a {@link FrameDecoder} cuts out of the bytes.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder, type FrameSink } from 'rxtls';
+ * const decoder = new FrameDecoder();
+ * const sink: FrameSink = {
+ *   line: (text) => {
+ *     const size = /\{(\d+)\}$/.exec(text)?.[1];
+ *     if (size) decoder.readBytes(Number(size)); // the next bytes are raw
+ *   },
+ *   bytes: (bytes) => console.log(bytes.length),
+ * };
+ * decoder.push(Buffer.from('x {3}\r\nabc\r\n'), sink); // logs 3
+ * ```
+ */
 export interface FrameSink {
   /** One complete line, without its delimiter. May call `decoder.readBytes(n)` to switch mode. */
   line(text: string): void;
@@ -53,6 +86,7 @@ export class FrameDecoder {
   private readonly newline: boolean;
   private readonly stripCR: boolean;
   private readonly encoding: LineEncoding;
+  /** Longest line in bytes, without its delimiter. */
   readonly maxLength: number;
   /** Bytes of an incomplete line (line mode) or of an incomplete byte frame (byte mode). */
   private pending: Buffer[] = [];
@@ -66,11 +100,14 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     const delimiter = options.delimiter ?? '\n';
-    if (typeof delimiter !== 'string' || delimiter.length === 0) throw new InvalidOptionError('delimiter', delimiter, 'must be a non-empty string');
+    if (typeof delimiter !== 'string' || delimiter.length === 0)
+      throw new InvalidOptionError('delimiter', delimiter, 'must be a non-empty string');
     const encoding = options.encoding ?? 'utf8';
-    if (!['utf8', 'latin1', 'ascii'].includes(encoding)) throw new InvalidOptionError('encoding', encoding, "must be 'utf8', 'latin1' or 'ascii'");
+    if (!['utf8', 'latin1', 'ascii'].includes(encoding))
+      throw new InvalidOptionError('encoding', encoding, "must be 'utf8', 'latin1' or 'ascii'");
     const maxLength = options.maxLength ?? DEFAULT_MAX_LINE_LENGTH;
-    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidOptionError('maxLength', maxLength, 'must be a positive integer (bytes)');
+    if (!Number.isInteger(maxLength) || maxLength < 1)
+      throw new InvalidOptionError('maxLength', maxLength, 'must be a positive integer (bytes)');
     this.delimiter = Buffer.from(delimiter, encoding === 'utf8' ? 'utf8' : 'latin1');
     this.newline = delimiter === '\n';
     this.stripCR = this.newline && options.stripCR !== false;
@@ -196,7 +233,7 @@ export class FrameDecoder {
   /** General path for any delimiter: byte-level search, one decode per line. */
   private takeDelimitedLines(chunk: Buffer, start: number, sink: FrameSink): number {
     let buffer = chunk;
-    let offset = start;
+    const offset = start;
     if (this.pendingLength > 0) {
       // The delimiter may straddle the boundary: search the held bytes joined with this chunk.
       const held = this.pendingLength;
@@ -260,7 +297,7 @@ export class FrameDecoder {
 
   /** Measures every line of `chunk[from, last)` in raw bytes. */
   private checkRegion(chunk: Buffer, from: number, last: number): void {
-    for (let start = from; start <= last; ) {
+    for (let start = from; start <= last;) {
       const lf = chunk.indexOf(LF, start);
       const end = lf === -1 || lf > last ? last : lf;
       this.checkLine(end - start, end > start && chunk[end - 1] === CR);

@@ -10,7 +10,9 @@
  * ```
  */
 export class LineTooLongError extends Error {
+  /** The error class, for logs. */
   override readonly name = 'LineTooLongError';
+  /** A stable code to match on. */
   readonly code = 'ERR_RXTLS_LINE_TOO_LONG';
   constructor(
     /** The `maxLength` in force, in bytes. */
@@ -33,7 +35,9 @@ export class LineTooLongError extends Error {
  * ```
  */
 export class LiteralTooLongError extends Error {
+  /** The error class, for logs. */
   override readonly name = 'LiteralTooLongError';
+  /** A stable code to match on. */
   readonly code = 'ERR_RXTLS_LITERAL_TOO_LONG';
   constructor(
     /** The `maxLiteralLength` in force, in bytes. */

@@ -9,10 +9,34 @@ import type { Outbound } from '../outbound';
  * connection, starting with `connected`, what to write. Return an Observable (or anything
  * `from()` takes); an `AsyncIterable` is pulled one item at a time as the socket drains.
  * A dialogue is a pure function of its input, so it can be marble-tested with no socket.
+ *
+ * @example
+ * ```ts
+ * import { filter, map, take } from 'rxjs';
+ * import { line, type Dialogue } from 'rxtls';
+ *
+ * // Answer the greeting with one command, then finish (which closes gracefully).
+ * const noop: Dialogue = (events$) =>
+ *   events$.pipe(
+ *     filter((e) => e.type === 'line'),
+ *     take(1),
+ *     map(() => line('a1 NOOP')),
+ *   );
+ * ```
  */
 export type Dialogue = (events$: Observable<TlsEvent>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
 
-/** Options of {@link converse}. */
+/**
+ * Options of {@link converse}.
+ *
+ * @example
+ * ```ts
+ * import { converse, line } from 'rxtls';
+ * // a protocol that ends lines with LF only
+ * const options = { lineEnding: '\n' };
+ * converse(() => [line('HELLO')], options);
+ * ```
+ */
 export interface ConverseOptions {
   /** Appended to every `line(text)` the dialogue emits. Default `'\r\n'`. */
   readonly lineEnding?: string;
@@ -52,7 +76,8 @@ export interface ConverseOptions {
 export function converse(dialogue: Dialogue, options: ConverseOptions = {}): MonoTypeOperatorFunction<TlsEvent> {
   const lineEnding = options.lineEnding ?? DEFAULT_LINE_ENDING;
   if (typeof lineEnding !== 'string') throw new InvalidOptionError('lineEnding', lineEnding, 'must be a string');
-  if (typeof dialogue !== 'function') throw new InvalidOptionError('dialogue', dialogue, 'must be a function (events$) => Observable<Outbound>');
+  if (typeof dialogue !== 'function')
+    throw new InvalidOptionError('dialogue', dialogue, 'must be a function (events$) => Observable<Outbound>');
   return (source) =>
     new Observable<TlsEvent>((subscriber) => {
       const events = new Subject<TlsEvent>();

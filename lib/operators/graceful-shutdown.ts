@@ -3,7 +3,15 @@ import { DEFAULT_CLOSE_TIMEOUT_MS } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import type { ClosedEvent, TlsEvent, TlsWriter } from '../events';
 
-/** Options of {@link gracefulShutdown}. */
+/**
+ * Options of {@link gracefulShutdown}.
+ *
+ * @example
+ * ```ts
+ * import { gracefulShutdown } from 'rxtls';
+ * gracefulShutdown({ timeout: 1000, onClosed: ({ clean }) => console.log(clean ? 'closed cleanly' : 'closed uncleanly') });
+ * ```
+ */
 export interface GracefulShutdownOptions {
   /** Milliseconds to wait for the peer's close after our close_notify. Default 3 000. */
   readonly timeout?: number;
@@ -39,7 +47,8 @@ export interface GracefulShutdownOptions {
  */
 export function gracefulShutdown(options: GracefulShutdownOptions = {}): MonoTypeOperatorFunction<TlsEvent> {
   const timeout = options.timeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
-  if (!Number.isInteger(timeout) || timeout < 0) throw new InvalidOptionError('timeout', timeout, 'must be a non-negative integer (milliseconds)');
+  if (!Number.isInteger(timeout) || timeout < 0)
+    throw new InvalidOptionError('timeout', timeout, 'must be a non-negative integer (milliseconds)');
   return (source) =>
     new Observable<TlsEvent>((subscriber) => {
       let writer: TlsWriter | undefined;
@@ -83,7 +92,14 @@ export function gracefulShutdown(options: GracefulShutdownOptions = {}): MonoTyp
         detached = true;
         writer.end();
         timer = setTimeout(() => {
-          options.onClosed?.({ type: 'closed', by: 'local', clean: false, error: Object.assign(new Error(`peer did not close within ${timeout} ms of our close_notify (gracefulShutdown timeout)`), { code: 'CLOSE_TIMEOUT' }) });
+          options.onClosed?.({
+            type: 'closed',
+            by: 'local',
+            clean: false,
+            error: Object.assign(new Error(`peer did not close within ${timeout} ms of our close_notify (gracefulShutdown timeout)`), {
+              code: 'CLOSE_TIMEOUT',
+            }),
+          });
           upstream.unsubscribe();
         }, timeout);
       };

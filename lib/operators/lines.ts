@@ -5,7 +5,17 @@ import { InvalidOptionError } from '../errors';
 import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder';
 import { LiteralTooLongError } from '../framing/frame-errors';
 
-/** Options of {@link lines}. */
+/**
+ * Options of {@link lines}.
+ *
+ * @example
+ * ```ts
+ * import { lines, type LinesOptions } from 'rxtls';
+ * const announced = (text: string) => /\{(\d+)\}$/.exec(text)?.[1];
+ * const imap: LinesOptions = { maxLength: 8192, literal: (text) => (announced(text) === undefined ? undefined : Number(announced(text))) };
+ * lines(imap);
+ * ```
+ */
 export interface LinesOptions extends FrameDecoderOptions {
   /** What to do with an unterminated last line when the stream ends: `'emit'` it (default) or `'drop'` it. */
   readonly partial?: 'emit' | 'drop';
@@ -51,9 +61,11 @@ export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, Tl
   const { literal } = options;
   const maxLiteralLength = options.maxLiteralLength ?? DEFAULT_MAX_LITERAL_LENGTH;
   // Check the options once, when the pipeline is built.
-  void new FrameDecoder(options);
-  if (literal !== undefined && typeof literal !== 'function') throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
-  if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0) throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
+  new FrameDecoder(options);
+  if (literal !== undefined && typeof literal !== 'function')
+    throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
+  if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0)
+    throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
   return (source) =>
     new Observable<TlsEvent>((subscriber) => {
       const decoder = new FrameDecoder(options);
@@ -63,7 +75,8 @@ export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, Tl
             line: (text: string) => {
               const size = literal(text);
               if (size === undefined) return subscriber.next({ type: 'line', text });
-              if (!Number.isInteger(size) || size < 0) throw new InvalidOptionError('literal', size, `returned an invalid size for the line ${JSON.stringify(text.slice(0, 80))}`);
+              if (!Number.isInteger(size) || size < 0)
+                throw new InvalidOptionError('literal', size, `returned an invalid size for the line ${JSON.stringify(text.slice(0, 80))}`);
               if (size > maxLiteralLength) throw new LiteralTooLongError(maxLiteralLength, size);
               announcing = text;
               decoder.readBytes(size);

@@ -48,7 +48,7 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
         }
         if (!isPromise(verdict)) return decide(handshake, verdict);
         held = [];
-        verdict
+        void verdict
           .catch((error: unknown) => [policyFailure(policy, error)])
           .then((errors) => {
             const waiting = held ?? [];

@@ -23,7 +23,8 @@ export function allowErrors(codes: readonly string[], forFingerprint: string): V
     throw new InvalidOptionError('codes', codes, 'must be a non-empty array of error codes such as "CERT_HAS_EXPIRED"');
   }
   const wanted = typeof forFingerprint === 'string' ? normalizeFingerprint(forFingerprint) : undefined;
-  if (!wanted) throw new InvalidOptionError('forFingerprint', forFingerprint, 'must be a SHA-256 fingerprint: 64 hex digits, colons allowed');
+  if (!wanted)
+    throw new InvalidOptionError('forFingerprint', forFingerprint, 'must be a SHA-256 fingerprint: 64 hex digits, colons allowed');
   const tolerated = new Set(codes);
   return {
     name: 'allowErrors',

@@ -1,5 +1,5 @@
 import { uniqueCertErrors } from '../cert-errors';
-import type { CaSource } from '../ca';
+import { caSourceItems, type CaSource } from '../ca';
 import type { CertError } from '../events';
 import { InvalidOptionError } from '../errors';
 import type { HandshakeFacts, VerificationPolicy } from './policy';
@@ -48,11 +48,12 @@ function combine(
 ): readonly CertError[] | Promise<readonly CertError[]> {
   const results = policies.map((p) => p.check(facts));
   // Stay synchronous unless some policy is not.
-  return results.some((r) => r instanceof Promise) ? Promise.all(results).then(merge) : merge(results as Array<readonly CertError[]>);
+  if (!results.some((r) => r instanceof Promise)) return merge(results as Array<readonly CertError[]>);
+  return Promise.all(results.map((r) => Promise.resolve(r))).then(merge);
 }
 
 function trustOf(policies: readonly VerificationPolicy[]): { trust?: CaSource } {
-  const sources = policies.flatMap((p) => (p.trust === undefined ? [] : Array.isArray(p.trust) ? p.trust : [p.trust as string | Buffer]));
+  const sources = policies.flatMap((p) => (p.trust === undefined ? [] : caSourceItems(p.trust)));
   return sources.length === 0 ? {} : { trust: sources };
 }
 

@@ -3,7 +3,15 @@ import type { CertError } from '../events';
 import { InvalidOptionError } from '../errors';
 import type { HandshakeFacts, VerificationPolicy } from './policy';
 
-/** What a custom predicate returns: `true` (or no errors) to accept; `false` or the errors to reject. */
+/**
+ * What a custom predicate returns: `true` (or no errors) to accept; `false` or the errors to reject.
+ *
+ * @example
+ * ```ts
+ * import type { CustomVerdict } from 'rxtls';
+ * const reject: CustomVerdict = [{ code: 'ORG_MISMATCH', reason: 'not issued to Example Corp' }];
+ * ```
+ */
 export type CustomVerdict = boolean | readonly CertError[];
 
 /**
@@ -17,10 +25,7 @@ export type CustomVerdict = boolean | readonly CertError[];
  * connect({ host: 'mail.example.com', port: 993, verify: allOf(strict(), ourOrganisation) });
  * ```
  */
-export function custom(
-  predicate: (facts: HandshakeFacts) => CustomVerdict | Promise<CustomVerdict>,
-  name = 'custom',
-): VerificationPolicy {
+export function custom(predicate: (facts: HandshakeFacts) => CustomVerdict | Promise<CustomVerdict>, name = 'custom'): VerificationPolicy {
   if (typeof predicate !== 'function') throw new InvalidOptionError('predicate', predicate, 'must be a function');
   const judge = (verdict: CustomVerdict): readonly CertError[] =>
     verdict === true ? [] : verdict === false ? [certError('CUSTOM_REJECTED', `rejected by the policy "${name}"`)] : verdict;

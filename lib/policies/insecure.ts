@@ -16,10 +16,10 @@ let warned = false;
 export function insecureAcceptAnyCertificate(): VerificationPolicy {
   if (!warned) {
     warned = true;
-    process.emitWarning(
-      'insecureAcceptAnyCertificate(): TLS peers are NOT verified; anyone on the network path can impersonate them',
-      { code: 'RXTLS_INSECURE', type: 'SecurityWarning' },
-    );
+    process.emitWarning('insecureAcceptAnyCertificate(): TLS peers are NOT verified; anyone on the network path can impersonate them', {
+      code: 'RXTLS_INSECURE',
+      type: 'SecurityWarning',
+    });
   }
   return { name: 'insecureAcceptAnyCertificate', check: () => [] };
 }

@@ -23,7 +23,8 @@ const PIN_FORMAT = /^sha256\/[A-Za-z0-9+/]{43}=$/;
 export function pin(...pins: string[]): VerificationPolicy {
   if (pins.length === 0) throw new InvalidOptionError('pin', pins, 'needs at least one pin');
   for (const p of pins) {
-    if (typeof p !== 'string' || !PIN_FORMAT.test(p)) throw new InvalidOptionError('pin', p, 'must be "sha256/" followed by 44 characters of base64');
+    if (typeof p !== 'string' || !PIN_FORMAT.test(p))
+      throw new InvalidOptionError('pin', p, 'must be "sha256/" followed by 44 characters of base64');
   }
   const wanted = new Set(pins);
   return {
@@ -31,7 +32,13 @@ export function pin(...pins: string[]): VerificationPolicy {
     check: ({ peer }) => {
       const seen = peer.chain.map((c) => c.spkiPin);
       if (seen.some((p) => wanted.has(p))) return [];
-      return [certError('PIN_MISMATCH', `no certificate in the chain has a pinned public key (pinned: ${pins.join(', ')}; seen: ${seen.join(', ')})`, peer.subject)];
+      return [
+        certError(
+          'PIN_MISMATCH',
+          `no certificate in the chain has a pinned public key (pinned: ${pins.join(', ')}; seen: ${seen.join(', ')})`,
+          peer.subject,
+        ),
+      ];
     },
   };
 }

@@ -1,8 +1,17 @@
 import type { CaSource } from '../ca';
 import type { CertError, PeerInfo } from '../events';
 
-/** What a policy judges: the peer and every problem the standard checks found. */
+/**
+ * What a policy judges: the peer and every problem the standard checks found.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeFacts } from 'rxtls';
+ * const onlyExpired = ({ problems }: HandshakeFacts) => problems.every((p) => p.code === 'CERT_HAS_EXPIRED');
+ * ```
+ */
 export interface HandshakeFacts {
+  /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
   /** Chain, validity-date and hostname problems; empty when OpenSSL verified the chain and the name matched. */
   readonly problems: readonly CertError[];

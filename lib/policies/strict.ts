@@ -1,7 +1,15 @@
 import type { CaSource } from '../ca';
 import type { VerificationPolicy } from './policy';
 
-/** Options of {@link strict}. */
+/**
+ * Options of {@link strict}.
+ *
+ * @example
+ * ```ts
+ * import { strict } from 'rxtls';
+ * strict({ ca: '/etc/ssl/certs' });
+ * ```
+ */
 export interface StrictOptions {
   /**
    * Trust these CAs instead of Node's root store: PEM text or Buffer, a PEM file, a directory of

@@ -20,9 +20,10 @@ function locked<T>(file: string, task: () => Promise<T>): Promise<T> {
 
 /** Reads `host:port sha256/…` lines; blank lines and `#` comments are skipped. */
 async function readKnownHosts(file: string): Promise<Map<string, string>> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw new InvalidOptionError('knownHostsFile', file, `cannot be read (${error.code ?? error.message})`, { cause: error });
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return '';
+    throw new InvalidOptionError('knownHostsFile', file, `cannot be read (${code ?? message})`, { cause: error });
   });
   const entries = new Map<string, string>();
   for (const raw of text.split('\n')) {
@@ -43,7 +44,12 @@ async function writeKnownHosts(file: string, entries: Map<string, string>): Prom
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw new InvalidOptionError('knownHostsFile', file, `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new InvalidOptionError(
+      'knownHostsFile',
+      file,
+      `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
 }
 
@@ -61,7 +67,8 @@ async function writeKnownHosts(file: string, entries: Map<string, string>): Prom
  * ```
  */
 export function trustOnFirstUse(knownHostsFile: string): VerificationPolicy {
-  if (typeof knownHostsFile !== 'string' || knownHostsFile === '') throw new InvalidOptionError('knownHostsFile', knownHostsFile, 'must be a file path');
+  if (typeof knownHostsFile !== 'string' || knownHostsFile === '')
+    throw new InvalidOptionError('knownHostsFile', knownHostsFile, 'must be a file path');
   return {
     name: 'trustOnFirstUse',
     check: ({ peer }) =>
@@ -75,10 +82,13 @@ export function trustOnFirstUse(knownHostsFile: string): VerificationPolicy {
         }
         entries.set(key, peer.spkiPin);
         await writeKnownHosts(knownHostsFile, entries);
-        process.emitWarning(`trustOnFirstUse: first connection to ${key}; recorded its key ${peer.spkiPin} in ${knownHostsFile} without verifying it`, {
-          code: 'RXTLS_TOFU_RECORDED',
-          type: 'SecurityWarning',
-        });
+        process.emitWarning(
+          `trustOnFirstUse: first connection to ${key}; recorded its key ${peer.spkiPin} in ${knownHostsFile} without verifying it`,
+          {
+            code: 'RXTLS_TOFU_RECORDED',
+            type: 'SecurityWarning',
+          },
+        );
         return [];
       }),
   };

@@ -1,6 +1,16 @@
 import type { CertError, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, SessionInfo, TlsWriter } from '../events';
 
-/** A {@link TlsWriter} that records what is written, for marble tests without a socket. */
+/**
+ * A {@link TlsWriter} that records what is written, for marble tests without a socket.
+ *
+ * @example
+ * ```ts
+ * import { recordingWriter } from 'rxtls/testing';
+ * const writer = recordingWriter();
+ * writer.write('a1 NOOP\r\n');
+ * console.log(writer.written, writer.ended); // ['a1 NOOP\r\n'] false
+ * ```
+ */
 export interface RecordingWriter extends TlsWriter {
   /** Every chunk written, in order, as strings (UTF-8) or Buffers as given. */
   readonly written: Array<string | Uint8Array>;
@@ -69,7 +79,15 @@ export function fakePeer(overrides: Partial<PeerInfo> = {}): PeerInfo {
   return { ...base, chain: [base], servername: 'localhost', remoteAddress: '127.0.0.1', remotePort: 993, ...overrides };
 }
 
-/** A plausible {@link SessionInfo} for tests. */
+/**
+ * A plausible {@link SessionInfo} for tests.
+ *
+ * @example
+ * ```ts
+ * import { fakeSession } from 'rxtls/testing';
+ * const resumed = fakeSession({ resumed: true, alpn: 'imap' });
+ * ```
+ */
 export function fakeSession(overrides: Partial<SessionInfo> = {}): SessionInfo {
   return { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: false, resumed: false, ticket: () => undefined, ...overrides };
 }
@@ -108,7 +126,7 @@ export function fakeHandshake(
  * connected.writer.write('hello');
  * ```
  */
-export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter } = {}): ConnectedEvent & { writer: TlsWriter } {
+export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter } = {}): ConnectedEvent {
   return {
     type: 'connected',
     peer: overrides.peer ?? fakePeer(),
@@ -117,7 +135,15 @@ export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInf
   };
 }
 
-/** A `line` event. */
+/**
+ * A `line` event.
+ *
+ * @example
+ * ```ts
+ * import { fakeLine } from 'rxtls/testing';
+ * fakeLine('* OK ready'); // { type: 'line', text: '* OK ready' }
+ * ```
+ */
 export function fakeLine(text: string): LineEvent {
   return { type: 'line', text };
 }

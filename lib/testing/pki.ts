@@ -10,7 +10,15 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
-/** A certificate with its private key, both PEM, ready for `tls.createServer` or `connect({ cert, key })`. */
+/**
+ * A certificate with its private key, both PEM, ready for `tls.createServer` or `connect({ cert, key })`.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki } from 'rxtls/testing';
+ * const { cert, key, spkiPin } = await (await createTestPki()).leaf();
+ * ```
+ */
 export interface TestCredentials {
   /** The certificate (PEM); for a leaf issued by an intermediate, the leaf followed by the intermediate. */
   readonly cert: string;
@@ -22,13 +30,32 @@ export interface TestCredentials {
   readonly spkiPin: string;
 }
 
-/** An issuing authority: credentials that can sign further certificates. */
+/**
+ * An issuing authority: credentials that can sign further certificates.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki } from 'rxtls/testing';
+ * const pki = await createTestPki();
+ * const intermediate = await pki.ca.issue({ ca: true, commonName: 'Intermediate' });
+ * const leaf = await intermediate.issue({ names: ['mail.test'] }); // leaf.cert carries the intermediate
+ * ```
+ */
 export interface TestAuthority extends TestCredentials {
   /** Issues a leaf (or, with `ca: true`, an intermediate) signed by this authority. */
   issue(options?: IssueOptions): Promise<TestCredentials & TestAuthority>;
 }
 
-/** What a generated certificate says about itself. Every field has a sensible default. */
+/**
+ * What a generated certificate says about itself. Every field has a sensible default.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki } from 'rxtls/testing';
+ * const pki = await createTestPki();
+ * await pki.leaf({ names: ['imap.test', '127.0.0.1'], notAfter: new Date(Date.now() + 86_400_000) });
+ * ```
+ */
 export interface IssueOptions {
   /** DNS names and IP addresses for the SAN extension; the first is also the CN. Default `['localhost', '127.0.0.1']`. */
   readonly names?: readonly string[];
@@ -76,23 +103,38 @@ export interface TestPki {
   otherAuthority(): Promise<TestAuthority>;
 }
 
-/** Creates a {@link TestPki} with a fresh root CA named `commonName`. */
+/**
+ * Creates a {@link TestPki} with a fresh root CA named `commonName`.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki } from 'rxtls/testing';
+ * const pki = await createTestPki('My test CA');
+ * console.log(pki.ca.cert.startsWith('-----BEGIN CERTIFICATE-----')); // true
+ * ```
+ */
 export async function createTestPki(commonName = 'rxtls test root CA'): Promise<TestPki> {
   const ca = await createAuthority(commonName);
   return {
     ca,
     leaf: (options) => ca.issue(options),
-    expired: (options) =>
-      ca.issue({ notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY), ...options }),
-    notYetValid: (options) =>
-      ca.issue({ notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY), ...options }),
+    expired: (options) => ca.issue({ notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY), ...options }),
+    notYetValid: (options) => ca.issue({ notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY), ...options }),
     client: (options) => ca.issue({ names: ['rxtls test client'], usage: 'client', ...options }),
     selfSigned: (options) => selfSigned(options),
     otherAuthority: () => createAuthority(`${commonName} (other)`),
   };
 }
 
-/** Creates a self-signed leaf certificate (no CA). */
+/**
+ * Creates a self-signed leaf certificate (no CA).
+ *
+ * @example
+ * ```ts
+ * import { selfSigned } from 'rxtls/testing';
+ * const dev = await selfSigned({ names: ['dev.local'] });
+ * ```
+ */
 export async function selfSigned(options: IssueOptions = {}): Promise<TestCredentials> {
   const keys = await generateKeys();
   return generate(options, keys, { keys, name: subjectOf(options), chain: '' });
@@ -129,7 +171,7 @@ function authority(creds: TestCredentials, keys: CryptoKeyPair, name: string, ch
 const PEM_END = '-----END CERTIFICATE-----';
 
 async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
 }
 
 function subjectOf(options: IssueOptions): string {
@@ -146,6 +188,8 @@ async function generate(options: IssueOptions, keys: CryptoKeyPair, issuer: Issu
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(options.ca === true, undefined, true),
     new x509.KeyUsagesExtension(
+      // KeyUsageFlags are bit flags, meant to be combined with |.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
       options.ca
         ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
         : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
@@ -154,12 +198,13 @@ async function generate(options: IssueOptions, keys: CryptoKeyPair, issuer: Issu
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
   if (!options.ca) {
-    const ekus = usage === 'both' ? ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'] : [usage === 'client' ? '1.3.6.1.5.5.7.3.2' : '1.3.6.1.5.5.7.3.1'];
+    const ekus =
+      usage === 'both' ? ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'] : [usage === 'client' ? '1.3.6.1.5.5.7.3.2' : '1.3.6.1.5.5.7.3.1'];
     extensions.push(new x509.ExtendedKeyUsageExtension(ekus));
   }
   if (names.length > 0) {
     extensions.push(
-      new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: (isIP(value) ? 'ip' : 'dns') as x509.GeneralNameType, value }))),
+      new x509.SubjectAlternativeNameExtension(names.map((value): x509.JsonGeneralName => ({ type: isIP(value) ? 'ip' : 'dns', value }))),
     );
   }
   if (issuer.certificate) {
@@ -178,7 +223,10 @@ async function generate(options: IssueOptions, keys: CryptoKeyPair, issuer: Issu
   });
   const pem = certificate.toString('pem');
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END PRIVATE KEY-----\n`;
   const native = new X509Certificate(pem);
   const spki = native.publicKey.export({ type: 'spki', format: 'der' });
   return {

@@ -5,9 +5,21 @@ import { converse, type Dialogue } from '../operators/converse';
 import { lines, type LinesOptions } from '../operators/lines';
 import { acceptedConnection } from '../transport/accepted-connection';
 
-/** A server started for a test, on 127.0.0.1 and an ephemeral port. */
+/**
+ * A server started for a test, on 127.0.0.1 and an ephemeral port.
+ *
+ * @example
+ * ```ts
+ * import { createTestPki, startTlsServer } from 'rxtls/testing';
+ * const server = await startTlsServer({ ...(await (await createTestPki()).leaf()), echo: true });
+ * console.log(server.port, server.openConnections());
+ * await server.close();
+ * ```
+ */
 export interface TestServer {
+  /** Always the loopback address. */
   readonly host: '127.0.0.1';
+  /** The port the server listens on. */
   readonly port: number;
   /** Connections currently open. */
   openConnections(): number;
@@ -19,7 +31,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** What a {@link startTlsServer} does with each connection. */
+/**
+ * What a {@link startTlsServer} does with each connection.
+ *
+ * @example
+ * ```ts
+ * import { line } from 'rxtls';
+ * import { createTestPki, startTlsServer } from 'rxtls/testing';
+ * const credentials = await (await createTestPki()).leaf();
+ * await startTlsServer({ ...credentials, dialogue: () => [line('* OK ready')] });
+ * ```
+ */
 export interface TlsServerBehaviour extends TlsOptions {
   /** Certificate chain (PEM). */
   readonly cert: string | Buffer;
@@ -67,8 +89,15 @@ export async function startTlsServer(behaviour: TlsServerBehaviour): Promise<Tes
     if (echo) socket.on('data', (bytes: Buffer) => socket.write(bytes));
     onConnection?.(socket);
     if (dialogue) {
-      const limits = { maxPendingWriteBytes: DEFAULT_MAX_PENDING_WRITE_BYTES, closeTimeout: DEFAULT_CLOSE_TIMEOUT_MS, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-      acceptedConnection(socket, limits).pipe(lines(linesOptions), converse(dialogue)).subscribe({ error: () => socket.destroy() });
+      const limits = {
+        maxPendingWriteBytes: DEFAULT_MAX_PENDING_WRITE_BYTES,
+        closeTimeout: DEFAULT_CLOSE_TIMEOUT_MS,
+        host: socket.remoteAddress ?? '',
+        port: socket.remotePort ?? 0,
+      };
+      acceptedConnection(socket, limits)
+        .pipe(lines(linesOptions), converse(dialogue))
+        .subscribe({ error: () => socket.destroy() });
     }
   });
   // A client that fails the handshake (for instance by rejecting our certificate) is not a server error.
@@ -90,7 +119,10 @@ export async function startTlsServer(behaviour: TlsServerBehaviour): Promise<Tes
  */
 export async function startSilentServer(): Promise<TestServer> {
   // It reads and discards what it is sent, so that it notices when the client goes away.
-  return listen(createTcpServer((socket) => socket.resume()), 0);
+  return listen(
+    createTcpServer((socket) => socket.resume()),
+    0,
+  );
 }
 
 async function listen(server: Server | TcpServer, port: number): Promise<TestServer> {

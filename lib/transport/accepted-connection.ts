@@ -12,7 +12,12 @@ import { establishedConnection, type EstablishedLimits } from './established-con
 export function acceptedConnection(socket: TLSSocket, limits: EstablishedLimits): Observable<TlsEvent> {
   return new Observable<TlsEvent>((subscriber) => {
     const connection = establishedConnection(socket, subscriber, limits);
-    subscriber.next({ type: 'connected', peer: clientPeer(socket), session: sessionInfo(socket, () => undefined), writer: connection.accept() });
+    subscriber.next({
+      type: 'connected',
+      peer: clientPeer(socket),
+      session: sessionInfo(socket, () => undefined),
+      writer: connection.accept(),
+    });
     return () => socket.destroy();
   });
 }

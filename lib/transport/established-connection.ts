@@ -40,7 +40,12 @@ export function establishedConnection(
     // The 'end' event is emitted on the tick after OpenSSL saw close_notify, before the next I/O
     // callback can deliver TCP's end: so TCP ended first only when there was no close_notify.
     if (limits.transportEnded?.()) {
-      lastError ??= new TransportError('TLS_TRUNCATED', limits.host, limits.port, 'the peer closed TCP without a TLS close_notify: the data may have been truncated');
+      lastError ??= new TransportError(
+        'TLS_TRUNCATED',
+        limits.host,
+        limits.port,
+        'the peer closed TCP without a TLS close_notify: the data may have been truncated',
+      );
     }
   });
   socket.once('close', () => {

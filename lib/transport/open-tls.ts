@@ -191,8 +191,11 @@ function start(
       );
       return;
     }
-    const connection = establishedConnection(socket, subscriber, { ...options, ...(transport && { transportEnded: transport.transportEnded }) });
-    subscriber.next({ type: 'handshake', ...facts, session: sessionInfo(socket, () => ticket), accept: connection.accept });
+    const connection = establishedConnection(socket, subscriber, {
+      ...options,
+      ...(transport && { transportEnded: () => transport.transportEnded() }),
+    });
+    subscriber.next({ type: 'handshake', ...facts, session: sessionInfo(socket, () => ticket), accept: () => connection.accept() });
   });
   return socket;
 }

@@ -11,7 +11,7 @@ const TSX = join(__dirname, '../../node_modules/.bin/tsx');
 const EXAMPLE = join(__dirname, '../../examples/imap-greeting.ts');
 
 describe('npm start (examples/demo.ts)', () => {
-  it('prints the article\'s output: the greeting, then the certificate failure', async () => {
+  it("prints the article's output: the greeting, then the certificate failure", async () => {
     const lines: string[] = [];
     await demo((line) => lines.push(line));
     expect(lines).toEqual([
@@ -41,7 +41,9 @@ describe('examples/imap-greeting.ts as a command', () => {
     const pki = await createTestPki();
     const server = await startTlsServer({ ...(await pki.leaf()), greeting: '* OK secret\r\n' });
     try {
-      const failure = await run(TSX, [EXAMPLE, 'localhost', String(server.port)]).catch((e: { code: number; stdout: string }) => e);
+      const failure = await run(TSX, [EXAMPLE, 'localhost', String(server.port)]).catch(
+        (e: unknown) => e as { code: number; stdout: string },
+      );
       expect('code' in failure && failure.code).toBe(2);
       expect(failure.stdout).toBe('Certificate check failed: unable to verify the first certificate\n');
     } finally {
@@ -50,7 +52,7 @@ describe('examples/imap-greeting.ts as a command', () => {
   });
 
   it('explains its usage and exits 1 without a host', async () => {
-    const failure = await run(TSX, [EXAMPLE]).catch((e: { code: number; stderr: string }) => e);
+    const failure = await run(TSX, [EXAMPLE]).catch((e: unknown) => e as { code: number; stderr: string });
     expect('code' in failure && failure.code).toBe(1);
     expect((failure as { stderr: string }).stderr).toContain('usage: npx tsx examples/imap-greeting.ts HOST [PORT] [--ca-dir DIR]');
   });

@@ -6,7 +6,8 @@ import { imapPlan, parseImapArguments, runImapClient, CertificateRejected } from
 import { imapDialogue, ImapError, quoted, type Completion } from '../../examples/imap/dialogue';
 import { decodeHeader, formatAddresses, parseImap } from '../../examples/imap/parse';
 
-const l = (text: string, literal?: string): TlsEvent => (literal === undefined ? { type: 'line', text } : { type: 'line', text, literal: Buffer.from(literal) });
+const l = (text: string, literal?: string): TlsEvent =>
+  literal === undefined ? { type: 'line', text } : { type: 'line', text, literal: Buffer.from(literal) };
 const plan = imapPlan({ user: 'joe', password: 's3cret "x"', mailbox: 'INBOX' });
 
 describe('the IMAP dialogue, marble-tested without a socket', () => {
@@ -29,7 +30,7 @@ describe('the IMAP dialogue, marble-tested without a socket', () => {
         y: l('* BYE Logging out'),
         z: { type: 'closed', by: 'peer', clean: true },
         5: l('a5 OK Logout completed'),
-      } as Record<string, TlsEvent>);
+      });
       // Each command goes out on the frame its predecessor's tagged OK arrives; a5's OK ends it.
       expectObservable(imapDialogue(plan)(events) as Observable<Outbound>).toBe('--a-b----c----d-----e--|', {
         a: line('a1 LOGIN "joe" "s3cret \\"x\\""'),
@@ -44,7 +45,11 @@ describe('the IMAP dialogue, marble-tested without a socket', () => {
   it('after a NO it logs out, and reports the failed command with the password redacted', () => {
     const completions: Completion[] = [];
     new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
-      const events = cold<TlsEvent>('g-n-o|', { g: l('* OK ready'), n: l('a1 NO [AUTHENTICATIONFAILED] Authentication failed.'), o: l('a2 OK bye') });
+      const events = cold<TlsEvent>('g-n-o|', {
+        g: l('* OK ready'),
+        n: l('a1 NO [AUTHENTICATIONFAILED] Authentication failed.'),
+        o: l('a2 OK bye'),
+      });
       expectObservable(imapDialogue(plan, { completion: (c) => completions.push(c) })(events) as Observable<Outbound>).toBe('a-b-|', {
         a: line('a1 LOGIN "joe" "s3cret \\"x\\""'),
         b: line('a2 LOGOUT'),
@@ -57,7 +62,9 @@ describe('the IMAP dialogue, marble-tested without a socket', () => {
     const failures: ImapError[] = [];
     new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
       const midCommand = cold<TlsEvent>('g-z|', { g: l('* OK ready'), z: { type: 'closed', by: 'peer', clean: true } });
-      expectObservable(imapDialogue(plan, { failure: (e) => failures.push(e) })(midCommand) as Observable<Outbound>).toBe('a-|', { a: line('a1 LOGIN "joe" "s3cret \\"x\\""') });
+      expectObservable(imapDialogue(plan, { failure: (e) => failures.push(e) })(midCommand) as Observable<Outbound>).toBe('a-|', {
+        a: line('a1 LOGIN "joe" "s3cret \\"x\\""'),
+      });
       const refused = cold<TlsEvent>('b|', { b: l('* BYE too many connections') });
       expectObservable(imapDialogue(plan, { failure: (e) => failures.push(e) })(refused) as Observable<Outbound>).toBe('|');
     });
@@ -68,7 +75,13 @@ describe('the IMAP dialogue, marble-tested without a socket', () => {
   });
 
   it('skips LOGIN after PREAUTH and FETCH in an empty mailbox', () => {
-    const done = (command: string, ...untagged: string[]): Completion => ({ tag: 'a', command, status: 'OK', text: '', untagged: untagged.map((text) => ({ kind: 'untagged', text, literals: [] })) });
+    const done = (command: string, ...untagged: string[]): Completion => ({
+      tag: 'a',
+      command,
+      status: 'OK',
+      text: '',
+      untagged: untagged.map((text) => ({ kind: 'untagged', text, literals: [] })),
+    });
     expect(plan({ status: 'PREAUTH', text: '' }, [])).toBe('LIST "" "*"');
     expect(plan({ status: 'OK', text: '' }, [done('LOGIN'), done('LIST'), done('SELECT "INBOX"', '0 EXISTS')])).toBe('LOGOUT');
   });
@@ -86,7 +99,12 @@ describe('IMAP data syntax', () => {
   it('decodes RFC 2047 encoded words and formats addresses', () => {
     expect(decodeHeader('=?UTF-8?B?R3LDvMOfZQ==?= =?UTF-8?Q?_aus_Oslo?=')).toBe('Grüße aus Oslo');
     expect(decodeHeader('=?ISO-8859-1?Q?caf=E9?=')).toBe('café');
-    expect(formatAddresses([['=?UTF-8?B?w4VzZQ==?=', null, 'ase', 'example.test'], [null, null, 'bo', 'example.test']])).toBe('Åse <ase@example.test>, bo@example.test');
+    expect(
+      formatAddresses([
+        ['=?UTF-8?B?w4VzZQ==?=', null, 'ase', 'example.test'],
+        [null, null, 'bo', 'example.test'],
+      ]),
+    ).toBe('Åse <ase@example.test>, bo@example.test');
   });
 
   it('quotes strings safely, and refuses what a quoted string cannot hold', () => {
@@ -104,7 +122,10 @@ describe('the IMAP client against scripted servers', () => {
   afterEach(() => Promise.all(servers.splice(0).map((s) => s.close())));
 
   /** A server that answers each tagged command from a script; `*` lines first, then the tagged status. */
-  async function scripted(greeting: string, answer: (tag: string, command: string) => string[] | 'hang-up'): Promise<{ server: TestServer; received: string[] }> {
+  async function scripted(
+    greeting: string,
+    answer: (tag: string, command: string) => string[] | 'hang-up',
+  ): Promise<{ server: TestServer; received: string[] }> {
     const received: string[] = [];
     const server = await startTlsServer({
       ...(await pki.leaf()),
@@ -150,7 +171,11 @@ describe('the IMAP client against scripted servers', () => {
 
   it('an untrusted server is a certificate error before anything is sent', async () => {
     const received: string[] = [];
-    const server = await startTlsServer({ ...(await pki.selfSigned()), greeting: '* OK ready\r\n', onConnection: (s) => s.on('data', (d: Buffer) => received.push(d.toString())) });
+    const server = await startTlsServer({
+      ...(await pki.selfSigned()),
+      greeting: '* OK ready\r\n',
+      onConnection: (s) => s.on('data', (d: Buffer) => received.push(d.toString())),
+    });
     servers.push(server);
     const error = await firstValueFrom(runImapClient(options(server.port))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CertificateRejected);
@@ -163,7 +188,9 @@ describe('imap-client arguments', () => {
   it('reads the password from the named environment variable only', () => {
     const parsed = parseImapArguments(['--host', 'h', '--user', 'u', '--password-env', 'PW', '--port', '1993'], { PW: 'pa55' });
     expect(parsed).toEqual({ host: 'h', port: 1993, user: 'u', password: 'pa55', mailbox: 'INBOX' });
-    expect(() => parseImapArguments(['--host', 'h', '--user', 'u', '--password-env', 'PW'], {})).toThrow('the environment variable PW (--password-env) is not set');
+    expect(() => parseImapArguments(['--host', 'h', '--user', 'u', '--password-env', 'PW'], {})).toThrow(
+      'the environment variable PW (--password-env) is not set',
+    );
     expect(() => parseImapArguments(['--host', 'h', '--user', 'u', '--password', 'x'], {})).toThrow(/unknown argument --password/);
   });
 });

@@ -137,21 +137,25 @@ describe('FrameDecoder: byte mode (readBytes)', () => {
     const literal = fc.uint8Array({ maxLength: 64 });
     const text = fc.string({ unit: 'binary', maxLength: 12 }).map((s) => s.replace(/[\r\n{}]/g, '_'));
     fc.assert(
-      fc.property(fc.array(fc.tuple(text, fc.option(literal)), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (messages, cuts) => {
-        const parts: Buffer[] = [];
-        const expected: Array<string | Buffer> = [];
-        for (const [line, body] of messages) {
-          if (body === null) {
-            parts.push(Buffer.from(`${line}\r\n`));
-            expected.push(line);
-          } else {
-            parts.push(Buffer.from(`${line} {${body.length}}\r\n`), Buffer.from(body), Buffer.from(')\r\n'));
-            expected.push(`${line} {${body.length}}`, Buffer.from(body), ')');
+      fc.property(
+        fc.array(fc.tuple(text, fc.option(literal)), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (messages, cuts) => {
+          const parts: Buffer[] = [];
+          const expected: Array<string | Buffer> = [];
+          for (const [line, body] of messages) {
+            if (body === null) {
+              parts.push(Buffer.from(`${line}\r\n`));
+              expected.push(line);
+            } else {
+              parts.push(Buffer.from(`${line} {${body.length}}\r\n`), Buffer.from(body), Buffer.from(')\r\n'));
+              expected.push(`${line} {${body.length}}`, Buffer.from(body), ')');
+            }
           }
-        }
-        const input = Buffer.concat(parts);
-        expect(imapFrames(chunked(input, cuts))).toEqual(expected);
-      }),
+          const input = Buffer.concat(parts);
+          expect(imapFrames(chunked(input, cuts))).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -170,38 +174,54 @@ describe('FrameDecoder: properties', () => {
 
   it('UTF-8 text survives any split point', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, ' ')), { maxLength: 10 }), fc.array(fc.nat(), { maxLength: 12 }), (texts, cuts) => {
-        const input = Buffer.from(texts.map((t) => `${t}\r\n`).join(''), 'utf8');
-        expect(decode(chunked(input, cuts), { maxLength: 1000 })).toEqual(texts);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+          { maxLength: 10 },
+        ),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (texts, cuts) => {
+          const input = Buffer.from(texts.map((t) => `${t}\r\n`).join(''), 'utf8');
+          expect(decode(chunked(input, cuts), { maxLength: 1000 })).toEqual(texts);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('a custom delimiter, any chunking: equals the reference split', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', 'b', '|', '#', 'é'), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), (symbols, cuts) => {
-        const input = Buffer.from(symbols.join(''), 'utf8');
-        expect(decode(chunked(input, cuts), { delimiter: '|#', maxLength: 1000 })).toEqual(reference(input, '|#'));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', '|', '#', 'é'), { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (symbols, cuts) => {
+          const input = Buffer.from(symbols.join(''), 'utf8');
+          expect(decode(chunked(input, cuts), { delimiter: '|#', maxLength: 1000 })).toEqual(reference(input, '|#'));
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('never holds more than maxLength (+1 for a CR) bytes, and throws only LineTooLongError', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 12 }), fc.integer({ min: 1, max: 40 }), (bytes, cuts, maxLength) => {
-        const decoder = new FrameDecoder({ maxLength });
-        try {
-          for (const chunk of chunked(Buffer.from(bytes), cuts)) {
-            // a UTF-16 unit comes from at least one raw byte, so length bounds the raw line too
-            decoder.push(chunk, { line: (t) => expect(t.length).toBeLessThanOrEqual(maxLength) });
-            expect(decoder.buffered).toBeLessThanOrEqual(maxLength + 1);
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 40 }),
+        (bytes, cuts, maxLength) => {
+          const decoder = new FrameDecoder({ maxLength });
+          try {
+            for (const chunk of chunked(Buffer.from(bytes), cuts)) {
+              // a UTF-16 unit comes from at least one raw byte, so length bounds the raw line too
+              decoder.push(chunk, { line: (t) => expect(t.length).toBeLessThanOrEqual(maxLength) });
+              expect(decoder.buffered).toBeLessThanOrEqual(maxLength + 1);
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(LineTooLongError);
           }
-        } catch (error) {
-          expect(error).toBeInstanceOf(LineTooLongError);
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });

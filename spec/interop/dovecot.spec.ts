@@ -30,7 +30,9 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
   });
 
   it('logs in, lists, selects, fetches the newest message intact, and logs out', async () => {
-    const summary = await firstValueFrom(runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'INBOX' }));
+    const summary = await firstValueFrom(
+      runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'INBOX' }),
+    );
     expect(summary.greeting).toMatch(/Dovecot .*ready/);
     expect(summary.mailboxes).toEqual(['INBOX']);
     expect(summary.exists).toBe(1);
@@ -45,14 +47,32 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
   });
 
   it('reports NO for a mailbox that does not exist', async () => {
-    const error = await firstValueFrom(runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'Nope' })).catch((e: unknown) => e);
+    const error = await firstValueFrom(
+      runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'Nope' }),
+    ).catch((e: unknown) => e);
     expect((error as ImapError).message).toMatch(/^SELECT "Nope" failed: a3 NO/);
   });
 
   it('examples/imap-client.ts as a command: prints the summary and never the password', async () => {
-    const { stdout, stderr } = await run(TSX, [example('imap-client.ts'), '--host', 'localhost', '--port', String(dovecot.port), '--ca-dir', caFile, '--user', 'joe', '--password-env', 'IMAP_PASSWORD'], {
-      env: { ...process.env, IMAP_PASSWORD: PASSWORD },
-    });
+    const { stdout, stderr } = await run(
+      TSX,
+      [
+        example('imap-client.ts'),
+        '--host',
+        'localhost',
+        '--port',
+        String(dovecot.port),
+        '--ca-dir',
+        caFile,
+        '--user',
+        'joe',
+        '--password-env',
+        'IMAP_PASSWORD',
+      ],
+      {
+        env: { ...process.env, IMAP_PASSWORD: PASSWORD },
+      },
+    );
     expect(stdout).toContain('Newest: "Grüße aus Oslo" from Åse Nørd <ase@example.test>');
     expect(stdout).toContain('blåbærsyltetøy på fredag?');
     expect(stdout + stderr).not.toContain(PASSWORD);
@@ -67,19 +87,25 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
     const other = await pki.otherAuthority();
     const wrongCa = join(dovecot.dir, 'other-ca.pem');
     await import('node:fs/promises').then((fs) => fs.writeFile(wrongCa, other.cert));
-    const failure = await run(TSX, [example('imap-greeting.ts'), 'localhost', String(dovecot.port), '--ca-dir', wrongCa]).catch((e: { code: number; stdout: string }) => e);
+    const failure = await run(TSX, [example('imap-greeting.ts'), 'localhost', String(dovecot.port), '--ca-dir', wrongCa]).catch(
+      (e: unknown) => e as { code: number; stdout: string },
+    );
     expect('code' in failure && failure.code).toBe(2);
     expect(failure.stdout).toBe('Certificate check failed: unable to verify the first certificate\n');
     expect(failure.stdout).not.toContain('* OK');
   });
 
   it('formats a summary for people', async () => {
-    const summary = await firstValueFrom(runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'INBOX' }));
+    const summary = await firstValueFrom(
+      runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: PASSWORD, mailbox: 'INBOX' }),
+    );
     expect(formatSummary(summary).split('\n').slice(2, 4)).toEqual(['Mailboxes: INBOX', 'INBOX: 1 message']);
   });
   // Last: after a failed login Dovecot delays further logins from the same address (its auth penalty).
   it('reports a bad password clearly', async () => {
-    const error = await firstValueFrom(runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: 'wrong', mailbox: 'INBOX' })).catch((e: unknown) => e);
+    const error = await firstValueFrom(
+      runImapClient({ host: 'localhost', port: dovecot.port, ca: pki.ca.cert, user: 'joe', password: 'wrong', mailbox: 'INBOX' }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImapError);
     expect((error as ImapError).code).toBe('AUTHENTICATIONFAILED');
     expect((error as ImapError).message).toMatch(/^login failed: a1 NO \[AUTHENTICATIONFAILED\]/);

@@ -18,9 +18,11 @@ export function dovecotInstalled(): boolean {
 export function describeWithDovecot(name: string, body: () => void): void {
   if (dovecotInstalled()) return describe(name, body);
   if (process.env['RXTLS_REQUIRE_INTEROP'] === '1') {
-    describe(name, () => it('needs Dovecot, which RXTLS_REQUIRE_INTEROP=1 requires', () => {
-      throw new Error('dovecot is not installed: apt-get install dovecot-imapd');
-    }));
+    describe(name, () =>
+      it('needs Dovecot, which RXTLS_REQUIRE_INTEROP=1 requires', () => {
+        throw new Error('dovecot is not installed: apt-get install dovecot-imapd');
+      }),
+    );
     return;
   }
   describe.skip(`${name} (skipped: Dovecot is not installed; run "apt-get install dovecot-imapd" to include it)`, body);
@@ -95,13 +97,21 @@ export async function startDovecot(pki: TestPki): Promise<RunningDovecot> {
   const root = process.getuid?.() === 0;
   const me = userInfo().username;
   // As root, Dovecot drops privileges to its own users and delivers mail as nobody.
-  const [internalUser, loginUser, mailUser, mailGroup] = root ? ['dovecot', 'dovenull', 'nobody', 'nogroup'] : [me, me, me, String(process.getgid?.())];
+  const [internalUser, loginUser, mailUser, mailGroup] = root
+    ? ['dovecot', 'dovenull', 'nobody', 'nogroup']
+    : [me, me, me, String(process.getgid?.())];
   const maildir = join(dir, 'home', 'joe', 'Maildir');
   for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildir, sub), { recursive: true });
   await writeFile(join(maildir, 'new', '1700000000.M1P1.rxtls'), SEEDED_MESSAGE);
   if (root) {
     const { uid, gid } = { uid: 65534, gid: 65534 };
-    for (const path of [join(dir, 'home'), join(dir, 'home', 'joe'), maildir, ...['cur', 'new', 'tmp'].map((s) => join(maildir, s)), join(maildir, 'new', '1700000000.M1P1.rxtls')]) {
+    for (const path of [
+      join(dir, 'home'),
+      join(dir, 'home', 'joe'),
+      maildir,
+      ...['cur', 'new', 'tmp'].map((s) => join(maildir, s)),
+      join(maildir, 'new', '1700000000.M1P1.rxtls'),
+    ]) {
       await chown(path, uid, gid);
     }
   }
@@ -118,7 +128,14 @@ ssl = required
 ssl_cert = <${dir}/cert.pem
 ssl_key = <${dir}/key.pem
 ssl_min_protocol = TLSv1.2
-${(await readFile('/usr/share/dovecot/dh.pem').then(() => true, () => false)) ? 'ssl_dh = </usr/share/dovecot/dh.pem' : ''}
+${
+  (await readFile('/usr/share/dovecot/dh.pem').then(
+    () => true,
+    () => false,
+  ))
+    ? 'ssl_dh = </usr/share/dovecot/dh.pem'
+    : ''
+}
 auth_mechanisms = plain login
 auth_failure_delay = 0
 default_internal_user = ${internalUser}
@@ -151,7 +168,10 @@ service anvil {
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const log = () => readFile(join(dir, 'dovecot.log'), 'utf8').catch(() => '') .then((l) => `${stderr}${l}`);
+  const log = () =>
+    readFile(join(dir, 'dovecot.log'), 'utf8')
+      .catch(() => '')
+      .then((l) => `${stderr}${l}`);
   const stop = async () => {
     if (child.exitCode === null && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');

@@ -39,7 +39,13 @@ describe('converse(dialogue)', () => {
   it('passes events through, writes what the dialogue emits (lines with CRLF), and ends when it completes', () => {
     const writer = recordingWriter();
     scheduler().run(({ cold, expectObservable, flush }) => {
-      const values = { c: fakeConnected({ writer }), g: fakeLine('* OK ready'), o: fakeLine('a1 OK logged in'), b: fakeLine('a2 OK bye'), z: closed };
+      const values = {
+        c: fakeConnected({ writer }),
+        g: fakeLine('* OK ready'),
+        o: fakeLine('a1 OK logged in'),
+        b: fakeLine('a2 OK bye'),
+        z: closed,
+      };
       const source = cold<TlsEvent>('c-g--o--b---z|', values);
       expectObservable(source.pipe(converse(login))).toBe('c-g--o--b---z|', values);
       flush();
@@ -51,7 +57,9 @@ describe('converse(dialogue)', () => {
   it('writes strings and bytes as they are, honours a custom line ending and the end() command', () => {
     const writer = recordingWriter();
     const dialogue: Dialogue = () => ['raw', Uint8Array.from([1, 2]), line('x'), end(), line('never written')];
-    fakeSource(writer).pipe(converse(dialogue, { lineEnding: '\n' })).subscribe();
+    fakeSource(writer)
+      .pipe(converse(dialogue, { lineEnding: '\n' }))
+      .subscribe();
     expect(writer.written).toEqual(['raw', Uint8Array.from([1, 2]), 'x\n']);
     expect(writer.ended).toBe(true);
   });
@@ -69,7 +77,12 @@ describe('converse(dialogue)', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const connected = fakeConnected();
       const source = cold<TlsEvent>('c---z|', { c: connected, z: closed });
-      const failing: Dialogue = (events$) => events$.pipe(map(() => { throw new Error('protocol violation'); }));
+      const failing: Dialogue = (events$) =>
+        events$.pipe(
+          map(() => {
+            throw new Error('protocol violation');
+          }),
+        );
       expectObservable(source.pipe(converse(failing))).toBe('(c#)', { c: connected }, new Error('protocol violation'));
       expectSubscriptions(source.subscriptions).toBe('(^!)');
     });
@@ -113,9 +126,16 @@ describe('converse on real connections', () => {
 
   it('a dialogue sends commands and reads the replies; its completion closes cleanly', async () => {
     const server = await start({ ...(await pki.leaf()), dialogue: imapLikeServer });
-    const { events, error } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines(), converse(login)));
+    const { events, error } = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines(), converse(login)),
+    );
     expect(error).toBeUndefined();
-    expect(events.filter((e) => e.type === 'line').map((e) => e.type === 'line' && e.text)).toEqual(['* OK ready', 'a1 OK logged in', '* BYE', 'a2 OK bye']);
+    expect(events.filter((e) => e.type === 'line').map((e) => e.type === 'line' && e.text)).toEqual([
+      '* OK ready',
+      'a1 OK logged in',
+      '* BYE',
+      'a2 OK bye',
+    ]);
     expect(events[events.length - 1]).toEqual({ type: 'closed', by: 'local', clean: true });
   });
 
@@ -123,13 +143,16 @@ describe('converse on real connections', () => {
     const server = await start({ ...(await pki.leaf()), onConnection: (socket) => socket.pause() });
     const chunk = Buffer.alloc(256 * 1024, 0x62);
     let pulled = 0;
+    // eslint-disable-next-line @typescript-eslint/require-await -- never waits: how fast it is pulled is what is measured
     async function* body() {
       for (let i = 0; i < 4096; i++) {
         pulled += 1;
         yield chunk;
       }
     }
-    const subscription = connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(converse(() => body())).subscribe();
+    const subscription = connect({ host: 'localhost', port: server.port, ca: pki.ca.cert })
+      .pipe(converse(() => body()))
+      .subscribe();
     await eventually(() => pulled > 0, 5000, 'the first pull');
     await new Promise((r) => setTimeout(r, 500));
     const plateau = pulled;
@@ -145,7 +168,9 @@ describe('converse on real connections', () => {
     const server = await start({ ...(await pki.leaf()), onConnection: (socket) => stalled.push(socket.pause()) });
     const chunk = Buffer.alloc(256 * 1024, 0x63);
     const flood: Dialogue = () => range(0, 4096).pipe(map(() => chunk));
-    const { error } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, maxPendingWriteBytes: 1024 * 1024 }).pipe(converse(flood)));
+    const { error } = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, maxPendingWriteBytes: 1024 * 1024 }).pipe(converse(flood)),
+    );
     expect(error).toBeInstanceOf(WriteBufferFullError);
     expect(error?.message).toContain('maxPendingWriteBytes is 1048576');
     // Once the server reads again it finds the connection gone. (In TLS 1.3 the client may
@@ -157,7 +182,12 @@ describe('converse on real connections', () => {
 
   it('each connection runs its own dialogue', async () => {
     const server = await start({ ...(await pki.leaf()), dialogue: imapLikeServer });
-    const session = connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines(), converse(login), filter((e) => e.type === 'closed'), take(1));
+    const session = connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(
+      lines(),
+      converse(login),
+      filter((e) => e.type === 'closed'),
+      take(1),
+    );
     const results = await Promise.all([collect(session), collect(session), collect(session)]);
     expect(results.map((r) => r.events)).toEqual([0, 1, 2].map(() => [{ type: 'closed', by: 'local', clean: true }]));
     expect(server.acceptedConnections()).toBe(3);

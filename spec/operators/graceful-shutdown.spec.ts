@@ -46,8 +46,23 @@ describe('gracefulShutdown() marbles', () => {
 describe('graceful close on real connections', () => {
   it('a dialogue that completes against a peer that answers close_notify: closed by local, clean', async () => {
     let serverSawEnd = false;
-    const server = await start({ ...(await pki.leaf()), greeting: 'hello\r\n', onConnection: (s) => s.on('end', () => (serverSawEnd = true)) });
-    const { events } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines(), converse((e$) => e$.pipe(filter((e) => e.type === 'line'), take(1), ignoreElements()))));
+    const server = await start({
+      ...(await pki.leaf()),
+      greeting: 'hello\r\n',
+      onConnection: (s) => s.on('end', () => (serverSawEnd = true)),
+    });
+    const { events } = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(
+        lines(),
+        converse((e$) =>
+          e$.pipe(
+            filter((e) => e.type === 'line'),
+            take(1),
+            ignoreElements(),
+          ),
+        ),
+      ),
+    );
     expect(events[events.length - 1]).toEqual({ type: 'closed', by: 'local', clean: true });
     await eventually(() => serverSawEnd, 2000, 'the server to see our orderly end');
   });
@@ -57,7 +72,16 @@ describe('graceful close on real connections', () => {
     const server = await start({ ...(await pki.leaf()), allowHalfOpen: true, greeting: 'hello\r\n' });
     const started = Date.now();
     const { events } = await collect(
-      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, closeTimeout: 300 }).pipe(lines(), converse((e$) => e$.pipe(filter((e) => e.type === 'line'), take(1), ignoreElements()))),
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, closeTimeout: 300 }).pipe(
+        lines(),
+        converse((e$) =>
+          e$.pipe(
+            filter((e) => e.type === 'line'),
+            take(1),
+            ignoreElements(),
+          ),
+        ),
+      ),
     );
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'closed', by: 'local', clean: false });
@@ -67,7 +91,11 @@ describe('graceful close on real connections', () => {
 
   it('unsubscribing through gracefulShutdown closes cleanly in the background', async () => {
     let serverSawEnd = false;
-    const server = await start({ ...(await pki.leaf()), greeting: '* OK ready\r\n', onConnection: (s) => s.on('end', () => (serverSawEnd = true)) });
+    const server = await start({
+      ...(await pki.leaf()),
+      greeting: '* OK ready\r\n',
+      onConnection: (s) => s.on('end', () => (serverSawEnd = true)),
+    });
     const reports: ClosedEvent[] = [];
     const greeting = await collect(
       connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(
@@ -118,13 +146,24 @@ describe('graceful close on real connections', () => {
 
   it('with detectTruncation, a peer that answers our close_notify with a bare TCP close is reported as truncated', async () => {
     // The server drops TCP (destroy: no close_notify) as soon as it sees our close_notify.
-    const rude = await start({ ...(await pki.leaf()), allowHalfOpen: true, greeting: 'hello\r\n', onConnection: (s) => s.resume().on('end', () => s.destroy()) });
+    const rude = await start({
+      ...(await pki.leaf()),
+      allowHalfOpen: true,
+      greeting: 'hello\r\n',
+      onConnection: (s) => s.resume().on('end', () => s.destroy()),
+    });
     const polite = await start({ ...(await pki.leaf()), greeting: 'hello\r\n' });
     const session = (port: number) =>
       collect(
         connect({ host: 'localhost', port, ca: pki.ca.cert, detectTruncation: true }).pipe(
           lines(),
-          converse((e$) => e$.pipe(filter((e) => e.type === 'line'), take(1), ignoreElements())),
+          converse((e$) =>
+            e$.pipe(
+              filter((e) => e.type === 'line'),
+              take(1),
+              ignoreElements(),
+            ),
+          ),
         ),
       );
     const truncated = (await session(rude.port)).events.pop();

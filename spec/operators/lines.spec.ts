@@ -71,7 +71,9 @@ describe('lines() on a real connection', () => {
       },
     });
     const heapBefore = process.memoryUsage().heapUsed;
-    const { events, error } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines({ maxLength: 1024 * 1024 })));
+    const { events, error } = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(lines({ maxLength: 1024 * 1024 })),
+    );
     expect(error).toBeInstanceOf(LineTooLongError);
     expect((error as unknown as LineTooLongError).limit).toBe(1024 * 1024);
     expect(events.map((e) => e.type)).toEqual(['connected']);
@@ -108,7 +110,7 @@ describe('lines({ literal }): IMAP-style literals', () => {
     return m ? Number(m[1]) : undefined;
   };
 
-  it('delivers the announced bytes raw, CRLF and all, as the line\'s literal, then resumes lines', () => {
+  it("delivers the announced bytes raw, CRLF and all, as the line's literal, then resumes lines", () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold<TlsEvent>('a-b----|', { a: data('* 1 FETCH (BODY[] {9}\r\nline1\r\nl'), b: data('2)\r\na1 OK\r\n') });
       expectObservable(source.pipe(lines({ literal: imapLiteral }))).toBe('--(xyz)|', {

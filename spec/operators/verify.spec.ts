@@ -31,9 +31,18 @@ describe('verify(policy)', () => {
   it('turns a rejected handshake into certFailed (every problem), closed, completion — and unsubscribes the socket', () => {
     const h = fakeHandshake({ problems: [expired, wrongHost] });
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<RawTlsEvent>('-h-d-c|', { h, d: { type: 'data', bytes: Buffer.from('SECRET') }, c: { type: 'closed', by: 'peer', clean: true } });
+      const source = cold<RawTlsEvent>('-h-d-c|', {
+        h,
+        d: { type: 'data', bytes: Buffer.from('SECRET') },
+        c: { type: 'closed', by: 'peer', clean: true },
+      });
       expectObservable(source.pipe(verify(strict()))).toBe('-(fc|)', {
-        f: { type: 'certFailed', errors: [expired, wrongHost], reason: `certificate has expired; Hostname/IP does not match certificate's altnames`, peer: h.peer },
+        f: {
+          type: 'certFailed',
+          errors: [expired, wrongHost],
+          reason: `certificate has expired; Hostname/IP does not match certificate's altnames`,
+          peer: h.peer,
+        },
         c: { type: 'closed', by: 'local', clean: false },
       });
       expectSubscriptions(source.subscriptions).toBe('^!');
@@ -43,7 +52,9 @@ describe('verify(policy)', () => {
   it('never calls accept() for a rejected peer, so nothing can be read or written', () => {
     const accept = jest.fn(() => recordingWriter());
     const events: TlsEvent[] = [];
-    of<RawTlsEvent>({ ...fakeHandshake({ problems: [expired] }), accept }).pipe(verify(strict())).subscribe((e) => events.push(e));
+    of<RawTlsEvent>({ ...fakeHandshake({ problems: [expired] }), accept })
+      .pipe(verify(strict()))
+      .subscribe((e) => events.push(e));
     expect(accept).not.toHaveBeenCalled();
     expect(events.map((e) => e.type)).toEqual(['certFailed', 'closed']);
   });
@@ -51,7 +62,9 @@ describe('verify(policy)', () => {
   it('lets a policy ignore problems strict() would report', () => {
     const lenient: VerificationPolicy = { name: 'lenient', check: () => [] };
     const events: TlsEvent[] = [];
-    of<RawTlsEvent>(fakeHandshake({ problems: [expired] })).pipe(verify(lenient)).subscribe((e) => events.push(e));
+    of<RawTlsEvent>(fakeHandshake({ problems: [expired] }))
+      .pipe(verify(lenient))
+      .subscribe((e) => events.push(e));
     expect(events.map((e) => e.type)).toEqual(['connected']);
   });
 
@@ -73,11 +86,20 @@ describe('verify(policy)', () => {
   });
 
   it('reports a policy that throws or rejects as POLICY_ERROR, failing closed', async () => {
-    const throwing: VerificationPolicy = { name: 'broken', check: () => { throw new Error('boom'); } };
+    const throwing: VerificationPolicy = {
+      name: 'broken',
+      check: () => {
+        throw new Error('boom');
+      },
+    };
     const rejecting: VerificationPolicy = { name: 'broken-async', check: () => Promise.reject(new Error('bang')) };
     const seen: TlsEvent[] = [];
-    of<RawTlsEvent>(fakeHandshake()).pipe(verify(throwing)).subscribe((e) => seen.push(e));
-    of<RawTlsEvent>(fakeHandshake()).pipe(verify(rejecting)).subscribe((e) => seen.push(e));
+    of<RawTlsEvent>(fakeHandshake())
+      .pipe(verify(throwing))
+      .subscribe((e) => seen.push(e));
+    of<RawTlsEvent>(fakeHandshake())
+      .pipe(verify(rejecting))
+      .subscribe((e) => seen.push(e));
     await new Promise((r) => setImmediate(r));
     const failures = seen.filter((e): e is Extract<TlsEvent, { type: 'certFailed' }> => e.type === 'certFailed');
     expect(failures.map((f) => f.errors[0]?.code)).toEqual(['POLICY_ERROR', 'POLICY_ERROR']);
@@ -89,7 +111,11 @@ describe('verify(policy)', () => {
 
   it('passes transport errors through', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold<RawTlsEvent>('--#', undefined, new Error('refused')).pipe(verify(strict()))).toBe('--#', undefined, new Error('refused'));
+      expectObservable(cold<RawTlsEvent>('--#', undefined, new Error('refused')).pipe(verify(strict()))).toBe(
+        '--#',
+        undefined,
+        new Error('refused'),
+      );
     });
   });
 });

@@ -33,10 +33,14 @@ describe('policies against real servers', () => {
   it('pin: a matching pin connects; a mismatch fails closed with PIN_MISMATCH', async () => {
     const leaf = await pki.leaf();
     const server = await serve(leaf);
-    const good = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: allOf(strict(), pin(leaf.spkiPin)) }));
+    const good = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: allOf(strict(), pin(leaf.spkiPin)) }),
+    );
     expect(types(good.events)).toEqual(['connected', 'data', 'closed']);
     const stranger = await pki.selfSigned();
-    const bad = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: allOf(strict(), pin(stranger.spkiPin)) }));
+    const bad = await collect(
+      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: allOf(strict(), pin(stranger.spkiPin)) }),
+    );
     expect(types(bad.events)).toEqual(['certFailed', 'closed']);
     expect(codes(bad.events)).toEqual(['PIN_MISMATCH']);
   });
@@ -78,7 +82,11 @@ describe('policies against real servers', () => {
     const policy = allowErrors(['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID'], printer.fingerprint256);
     const right = await serve(printer);
     const wrong = await serve(impostor);
-    expect(types((await collect(connect({ host: 'localhost', port: right.port, verify: policy }))).events)).toEqual(['connected', 'data', 'closed']);
+    expect(types((await collect(connect({ host: 'localhost', port: right.port, verify: policy }))).events)).toEqual([
+      'connected',
+      'data',
+      'closed',
+    ]);
     const refused = await collect(connect({ host: 'localhost', port: wrong.port, verify: policy }));
     expect(types(refused.events)).toEqual(['certFailed', 'closed']);
     expect(codes(refused.events)).toEqual(['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);

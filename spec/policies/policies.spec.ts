@@ -103,15 +103,18 @@ describe('allowErrors()', () => {
 describe('custom()', () => {
   it('maps true, false, errors and promises', async () => {
     expect(custom(() => true).check(facts(leaf))).toEqual([]);
-    expect((custom(() => false, 'org').check(facts(leaf)) as CertError[])[0]).toEqual({ code: 'CUSTOM_REJECTED', reason: 'rejected by the policy "org"' });
+    expect((custom(() => false, 'org').check(facts(leaf)) as CertError[])[0]).toEqual({
+      code: 'CUSTOM_REJECTED',
+      reason: 'rejected by the policy "org"',
+    });
     expect(custom(() => [expired]).check(facts(leaf))).toEqual([expired]);
-    await expect(custom(async ({ peer }) => peer.subject === 'CN=localhost').check(facts(leaf))).resolves.toEqual([]);
+    await expect(custom(({ peer }) => Promise.resolve(peer.subject === 'CN=localhost')).check(facts(leaf))).resolves.toEqual([]);
   });
 });
 
 describe('allOf / anyOf', () => {
   const verdict = (errors: CertError[]): VerificationPolicy => ({ name: 'v', check: () => errors });
-  const asyncVerdict = (errors: CertError[]): VerificationPolicy => ({ name: 'a', check: async () => errors });
+  const asyncVerdict = (errors: CertError[]): VerificationPolicy => ({ name: 'a', check: () => Promise.resolve(errors) });
   const error = (i: number): CertError => ({ code: `E${i}`, reason: `problem ${i}` });
 
   it('follow their truth tables, synchronous or not, reporting the union of errors', async () => {
@@ -134,7 +137,11 @@ describe('allOf / anyOf', () => {
   });
 
   it('collect the trust of their members', () => {
-    expect(allOf(strict({ ca: 'a.pem' }), strict({ ca: ['b.pem', 'c.pem'] }), pin(leaf.spkiPin)).trust).toEqual(['a.pem', 'b.pem', 'c.pem']);
+    expect(allOf(strict({ ca: 'a.pem' }), strict({ ca: ['b.pem', 'c.pem'] }), pin(leaf.spkiPin)).trust).toEqual([
+      'a.pem',
+      'b.pem',
+      'c.pem',
+    ]);
   });
 
   it('refuse to combine nothing', () => {
@@ -184,9 +191,14 @@ describe('trustOnFirstUse()', () => {
   it('concurrent first uses neither corrupt the file nor lose an entry', async () => {
     const file = join(dir, 'concurrent');
     const policies = [trustOnFirstUse(file), trustOnFirstUse(file)];
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => policies[i % 2]!.check(facts(leaf, [], 1000 + i))));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => Promise.resolve(policies[i % 2]!.check(facts(leaf, [], 1000 + i)))),
+    );
     expect(results.every((r) => r.length === 0)).toBe(true);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').filter((l) => !l.startsWith('#'));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
     expect(lines.length).toBe(40);
     expect(new Set(lines.map((l) => l.split(' ')[0])).size).toBe(40);
   });

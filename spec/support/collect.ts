@@ -14,7 +14,7 @@ export async function collect<T>(source: Observable<T>): Promise<Collected<T>> {
   let error: Error | undefined;
   let completed = false;
   for (const n of notifications) {
-    if (n.kind === 'N') events.push(n.value as T);
+    if (n.kind === 'N') events.push(n.value);
     else if (n.kind === 'E') error = n.error as Error;
     else completed = true;
   }

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** A consumer that imports both entries, connects to a local TLS server through rxtls, and prints the greeting. */
+const consumer = (imports: string) => `${imports}
+const pki = await createTestPki();
+const server = await startTlsServer({ ...(await pki.leaf()), greeting: 'hello from rxtls\\r\\n', onConnection: (s) => s.end() });
+connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: strict() })
+  .pipe(lines())
+  .subscribe({
+    next: (e) => e.type === 'line' && console.log(e.text),
+    complete: () => server.close(),
+  });
+`;
+
+const TS_CONSUMER = `import { connect, lines, strict, type TlsEvent, type ConnectOptions } from 'rxtls';
+import { createTestPki, type TestPki } from 'rxtls/testing';
+import { Observable } from 'rxjs';
+const options: ConnectOptions = { host: 'localhost', port: 993 };
+const events: Observable<TlsEvent> = connect(options).pipe(lines());
+const pki: Promise<TestPki> = createTestPki();
+export { events, pki, strict };
+`;
+
+describe('the published package (npm pack)', () => {
+  let dir: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rxtls-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    files = (packed?.files ?? []).map((f) => f.path);
+    // A project that sees only the tarball and the registry, never this repository's sources.
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed?.filename ?? ''), 'rxjs@^7.8', '@types/node@^20'],
+      {
+        cwd: dir,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+  }, 240_000);
+
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('contains the compiled library and its types, and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing/index.js',
+        'dist/testing/index.d.ts',
+      ]),
+    );
+    const unexpected = files.filter((f) => !['package.json', 'README.md', 'LICENSE'].includes(f) && !/^dist\/.*(\.js|\.d\.ts)$/.test(f));
+    expect(unexpected).toEqual([]);
+    expect(files.filter((f) => /\.map$|spec|\.pem$|\.key$|\.env/.test(f))).toEqual([]);
+  });
+
+  it('works from an ES module', async () => {
+    await writeFile(
+      join(dir, 'esm.mjs'),
+      consumer(`import { connect, lines, strict } from 'rxtls';\nimport { createTestPki, startTlsServer } from 'rxtls/testing';`),
+    );
+    const { stdout } = await run('node', ['esm.mjs'], { cwd: dir });
+    expect(stdout).toBe('hello from rxtls\n');
+  });
+
+  it('works from CommonJS', async () => {
+    const body = consumer(
+      `const { connect, lines, strict } = require('rxtls');\nconst { createTestPki, startTlsServer } = require('rxtls/testing');`,
+    );
+    await writeFile(join(dir, 'cjs.cjs'), `(async () => {\n${body}\n})();\n`);
+    const { stdout } = await run('node', ['cjs.cjs'], { cwd: dir });
+    expect(stdout).toBe('hello from rxtls\n');
+  });
+
+  it("shares the application's single RxJS instance (a peer dependency)", async () => {
+    const { stdout } = await run(
+      'node',
+      ['-e', "console.log(require.resolve('rxjs', { paths: [require.resolve('rxtls')] }) === require.resolve('rxjs'))"],
+      { cwd: dir },
+    );
+    expect(stdout.trim()).toBe('true');
+  });
+
+  it.each([
+    ['NodeNext, ES module', { module: 'nodenext', moduleResolution: 'nodenext' }, 'consumer.mts'],
+    ['NodeNext, CommonJS', { module: 'nodenext', moduleResolution: 'nodenext' }, 'consumer.cts'],
+    ['Bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'consumer.ts'],
+  ])('type-checks for a TypeScript consumer (%s)', async (name, options, file) => {
+    await writeFile(join(dir, file), TS_CONSUMER);
+    const config = `tsconfig.${name.replace(/\W+/g, '-')}.json`;
+    await writeFile(
+      join(dir, config),
+      JSON.stringify({
+        compilerOptions: { ...options, strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', types: ['node'] },
+        files: [file],
+      }),
+    );
+    await expect(run('node', [TSC, '-p', config], { cwd: dir })).resolves.toBeDefined();
+  });
+});
