@@ -22,7 +22,8 @@ export function defaultTrustAnchors(): TrustAnchors {
 export function findProblems(
   chain: readonly X509Certificate[],
   opensslCode: string | undefined,
-  servername: string,
+  /** The name the leaf must match; `undefined` for client certificates, which carry no host name to check. */
+  servername: string | undefined,
   anchors: () => TrustAnchors,
   now = new Date(),
 ): CertError[] {
@@ -36,7 +37,7 @@ export function findProblems(
   // OpenSSL's verdict comes first; our own checks name the certificate, so where one of them
   // found the same code, OpenSSL's (which does not say at which depth it failed) is redundant.
   if (opensslCode && !problems.some((p) => p.code === opensslCode)) problems.unshift(certError(opensslCode));
-  const mismatch = checkServerIdentity(servername, leaf.toLegacyObject());
+  const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, leaf.toLegacyObject());
   if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
   return uniqueCertErrors(problems);
 }

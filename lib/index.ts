@@ -9,6 +9,7 @@
  * @module
  */
 export { connect } from './connect';
+export { listen, serve, type ListenOptions, type ServeOptions, type ServerCredentials, type ServerEvent } from './listen';
 export type { ConnectOptions } from './options';
 export { systemTrustStore, type CaSource } from './ca';
 export type {

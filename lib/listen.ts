@@ -1,0 +1,318 @@
+import { createServer, createSecureContext, type SecureContext, type SecureVersion, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
+import { EMPTY, Observable, from, isObservable, mergeMap, type ObservableInput } from 'rxjs';
+import { loadCa, type CaSource, type LoadedCa } from './ca';
+import { defaultTrustAnchors, findProblems } from './certificate-checks';
+import { certError } from './cert-errors';
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_MIN_TLS_VERSION,
+} from './defaults';
+import { InvalidOptionError, TransportError } from './errors';
+import type { CertError, RawTlsEvent, TlsEvent } from './events';
+import { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+import { lines, type LinesOptions } from './operators/lines';
+import { verify } from './operators/verify';
+import { clientPeer, peerChain, sessionInfo } from './peer-info';
+import { strict } from './policies/strict';
+import type { VerificationPolicy } from './policies/policy';
+import { establishedConnection } from './transport/established-connection';
+
+/** A server's certificate and key (PEM), and optionally others chosen by SNI server name. */
+export interface ServerCredentials {
+  /** Certificate chain (PEM): the leaf, then intermediates. */
+  readonly cert: string | Buffer;
+  /** Private key (PEM). */
+  readonly key: string | Buffer;
+  /** Passphrase of an encrypted `key`. */
+  readonly passphrase?: string;
+  /** Certificates by server name (SNI); a name not listed, or no SNI, gets `cert`/`key`. */
+  readonly sni?: Readonly<Record<string, { readonly cert: string | Buffer; readonly key: string | Buffer; readonly passphrase?: string }>>;
+}
+
+/** Options of {@link listen}. Only `credentials` is required. */
+export interface ListenOptions {
+  /** Address to listen on. Default `'127.0.0.1'`: reachable from this machine only, until you say otherwise. */
+  readonly host?: string;
+  /** Port; 0 (the default) picks a free one, reported by the `listening` event. */
+  readonly port?: number;
+  /**
+   * The server's certificate and key — a value, or an Observable of values for hot reload: each
+   * emission applies to new handshakes while established connections continue.
+   */
+  readonly credentials: ServerCredentials | Observable<ServerCredentials>;
+  /** Ask clients for a certificate (mutual TLS) and judge it with `verify`. Default false. */
+  readonly requestCert?: boolean;
+  /** The policy client certificates must pass when `requestCert` is set. Default {@link strict}. */
+  readonly verify?: VerificationPolicy;
+  /** CAs trusted for client certificates: PEM, a file, a directory, or an array. */
+  readonly ca?: CaSource;
+  /** Milliseconds a client has to finish its handshake. Default 10 000. */
+  readonly handshakeTimeout?: number;
+  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
+  readonly minVersion?: SecureVersion;
+  /** ALPN protocols the server supports, most preferred first. */
+  readonly alpn?: readonly string[];
+  /** Bound on queued writes per connection. Default 1 MiB. */
+  readonly maxPendingWriteBytes?: number;
+  /** After a connection's `writer.end()`, how long its peer has to close. Default 3 000 ms. */
+  readonly closeTimeout?: number;
+  /** When the subscriber leaves: how long open connections have to close gracefully before they are destroyed. Default 3 000 ms. */
+  readonly shutdownTimeout?: number;
+}
+
+/** What a server emits. */
+export type ServerEvent =
+  | {
+      /** The server accepts connections. */
+      readonly type: 'listening';
+      /** Address it listens on. */
+      readonly host: string;
+      /** Port it listens on (the one picked, for port 0). */
+      readonly port: number;
+    }
+  | {
+      /** A client finished its handshake. */
+      readonly type: 'connection';
+      /** Where it comes from. */
+      readonly remoteAddress: string;
+      /** Its port. */
+      readonly remotePort: number;
+      /**
+       * The connection's events, as a client sees its own: `connected` (the client's
+       * certificate as `peer` under mutual TLS), `data`, `closed` — or `certFailed` and
+       * `closed` for a client certificate the policy rejects. Subscribe once; unsubscribing
+       * destroys the connection.
+       */
+      readonly events: Observable<TlsEvent>;
+    }
+  | {
+      /** A client was dropped before its handshake finished: timeout, not TLS, no common version, … */
+      readonly type: 'clientError';
+      /** `ERR_TLS_HANDSHAKE_TIMEOUT`, an OpenSSL code such as `ERR_SSL_WRONG_VERSION_NUMBER`, or `ECONNRESET`. */
+      readonly code: string;
+      /** What happened, for people. */
+      readonly message: string;
+      /** The client's address, when known. */
+      readonly remoteAddress?: string;
+    };
+
+/**
+ * A TLS server as a cold Observable: subscribing listens, each client that finishes its
+ * handshake is a `connection` event carrying that connection's own events, and unsubscribing
+ * stops accepting and closes the open connections gracefully (bounded by `shutdownTimeout`),
+ * leaving no handle. Under mutual TLS (`requestCert`), client certificates are judged by the
+ * same policies as on the client side, and a rejected client gets `certFailed` and no data.
+ *
+ * Informally: `subscribe → listening, (connection | clientError)*`.
+ *
+ * @example
+ * ```ts
+ * import { EMPTY, mergeMap } from 'rxjs';
+ * import { listen, lines, converse } from 'rxtls';
+ *
+ * listen({ port: 7000, credentials: { cert, key } })
+ *   .pipe(mergeMap((e) => (e.type === 'connection' ? e.events.pipe(lines(), converse(echo)) : EMPTY)))
+ *   .subscribe();
+ * ```
+ * @see serve
+ */
+export function listen(options: ListenOptions): Observable<ServerEvent> {
+  return new Observable<ServerEvent>((subscriber) => {
+    let server: Server | undefined;
+    let stopped = false;
+    const sockets = new Set<TLSSocket>();
+    let resolved: ResolvedListenOptions;
+    try {
+      resolved = resolveListenOptions(options);
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
+    const ca = resolved.ca === undefined ? Promise.resolve(undefined) : loadCa(resolved.ca);
+    const contexts = { byName: new Map<string, SecureContext>() };
+
+    const apply = (credentials: ServerCredentials) => {
+      // Each emission builds the contexts new handshakes get; established connections keep theirs.
+      const base = { minVersion: resolved.minVersion, ...(resolved.trusted && { ca: [...resolved.trusted.pems] }) };
+      const byName = new Map<string, SecureContext>();
+      for (const [name, named] of Object.entries(credentials.sni ?? {})) byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
+      contexts.byName = byName;
+      const main: TlsOptions = { ...base, cert: credentials.cert, key: credentials.key, ...(credentials.passphrase !== undefined && { passphrase: credentials.passphrase }) };
+      if (server) server.setSecureContext(main);
+      return main;
+    };
+
+    const start = (credentials: ServerCredentials) => {
+      const main = apply(credentials);
+      server = createServer({
+        ...main,
+        requestCert: resolved.requestCert,
+        rejectUnauthorized: false, // the policy judges client certificates, reporting every problem
+        handshakeTimeout: resolved.handshakeTimeout,
+        ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
+        SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
+      });
+      server.on('secureConnection', (socket: TLSSocket) => {
+        if (stopped) return void socket.destroy();
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        subscriber.next({
+          type: 'connection',
+          remoteAddress: socket.remoteAddress ?? '',
+          remotePort: socket.remotePort ?? 0,
+          events: serverConnection(socket, resolved),
+        });
+      });
+      server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+        const remoteAddress = socket.remoteAddress;
+        socket.destroy();
+        subscriber.next({ type: 'clientError', code: error.code ?? 'ERR_TLS', message: error.message, ...(remoteAddress && { remoteAddress }) });
+      });
+      server.on('error', (error: NodeJS.ErrnoException) => {
+        subscriber.error(new TransportError(error.code ?? 'ERR_LISTEN', resolved.host, resolved.port, `cannot listen: ${error.message}`, { cause: error }));
+      });
+      server.listen(resolved.port, resolved.host, () => {
+        const address = server?.address();
+        const port = typeof address === 'object' && address ? address.port : resolved.port;
+        subscriber.next({ type: 'listening', host: resolved.host, port });
+      });
+    };
+
+    const credentialsSubscription = credentials$.subscribe({
+      next: (credentials) => {
+        void ca.then(
+          (loaded) => {
+            if (stopped) return;
+            resolved = { ...resolved, trusted: loaded };
+            try {
+              if (server) apply(credentials);
+              else start(credentials);
+            } catch (error) {
+              subscriber.error(new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }));
+            }
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+      },
+      error: (error: unknown) => subscriber.error(error),
+    });
+
+    return () => {
+      stopped = true;
+      credentialsSubscription.unsubscribe();
+      server?.close();
+      for (const socket of sockets) {
+        socket.end(); // close_notify first
+        const timer = setTimeout(() => socket.destroy(), resolved.shutdownTimeout);
+        socket.once('close', () => clearTimeout(timer));
+      }
+    };
+  });
+}
+
+/** Options of {@link serve}: those of {@link listen}, plus how each connection is framed. */
+export interface ServeOptions extends ListenOptions {
+  /** Framing for the dialogue; default `lines()` with its defaults. `false` gives the dialogue raw `data`. */
+  readonly lines?: LinesOptions | false;
+  /** Options of the `converse` that runs the dialogue. */
+  readonly converse?: ConverseOptions;
+}
+
+/**
+ * A line server in one call: listens, and runs `dialogue` on every connection over `lines()`.
+ * Emits what `listen` emits (connections' own events go to their dialogue); a connection whose
+ * dialogue fails is destroyed and the server keeps serving.
+ *
+ * @example
+ * ```ts
+ * import { map, filter } from 'rxjs';
+ * import { serve, line } from 'rxtls';
+ *
+ * // An echo server: every line comes back.
+ * serve({ port: 7000, credentials: { cert, key } }, (events$) =>
+ *   events$.pipe(filter((e) => e.type === 'line'), map((e) => line(e.text))),
+ * ).subscribe((e) => e.type === 'listening' && console.log(`listening on ${e.port}`));
+ * ```
+ * @see listen
+ */
+export function serve(options: ServeOptions, dialogue: Dialogue): Observable<ServerEvent> {
+  const framing = options.lines === false ? undefined : lines(options.lines ?? {});
+  return listen(options).pipe(
+    mergeMap((event): ObservableInput<ServerEvent> => {
+      if (event.type !== 'connection') return [event];
+      const events = framing ? event.events.pipe(framing) : event.events;
+      // A connection's failure ends that connection only.
+      events.pipe(converse(dialogue, options.converse)).subscribe({ error: () => undefined });
+      return EMPTY;
+    }),
+  );
+}
+
+interface ResolvedListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly requestCert: boolean;
+  readonly policy: VerificationPolicy;
+  readonly ca: CaSource | undefined;
+  readonly trusted: LoadedCa | undefined;
+  readonly handshakeTimeout: number;
+  readonly minVersion: SecureVersion;
+  readonly alpn: readonly string[] | undefined;
+  readonly maxPendingWriteBytes: number;
+  readonly closeTimeout: number;
+  readonly shutdownTimeout: number;
+}
+
+function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'must be an object with credentials');
+  if (options.credentials === undefined || options.credentials === null) throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', host, 'must be a non-empty string');
+  const positive = (name: 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout' | 'shutdownTimeout', fallback: number) => {
+    const value = options[name] ?? fallback;
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(name, value, 'must be a positive integer');
+    return value;
+  };
+  return {
+    host,
+    port,
+    requestCert: options.requestCert === true,
+    policy: options.verify ?? strict(),
+    ca: options.ca ?? options.verify?.trust,
+    trusted: undefined,
+    handshakeTimeout: positive('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
+    alpn: options.alpn,
+    maxPendingWriteBytes: positive('maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
+    closeTimeout: positive('closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+    shutdownTimeout: positive('shutdownTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+  };
+}
+
+/** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
+function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
+  const raw = new Observable<RawTlsEvent>((subscriber) => {
+    const limits = { maxPendingWriteBytes: options.maxPendingWriteBytes, closeTimeout: options.closeTimeout, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const connection = establishedConnection(socket, subscriber, limits);
+    const chain = peerChain(socket);
+    const problems: CertError[] = [];
+    if (options.requestCert) {
+      if (chain.length === 0) problems.push(certError('NO_PEER_CERTIFICATE', 'the client presented no certificate'));
+      else {
+        const anchors = () => options.trusted?.certificates ?? defaultTrustAnchors();
+        problems.push(...findProblems(chain, (socket.authorizationError as unknown as string | null) ?? undefined, undefined, anchors));
+      }
+    }
+    subscriber.next({ type: 'handshake', peer: clientPeer(socket), session: sessionInfo(socket, () => undefined), problems, accept: () => connection.accept() });
+    return () => socket.destroy();
+  });
+  return raw.pipe(verify(options.requestCert ? options.policy : ACCEPT_ANONYMOUS));
+}
+
+/** Without mutual TLS there is no client certificate to judge. */
+const ACCEPT_ANONYMOUS: VerificationPolicy = { name: 'no client certificate requested', check: () => [] };
