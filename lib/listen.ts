@@ -1,4 +1,12 @@
-import { createServer, createSecureContext, type SecureContext, type SecureVersion, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
+import {
+  createServer,
+  createSecureContext,
+  type SecureContext,
+  type SecureVersion,
+  type Server,
+  type TLSSocket,
+  type TlsOptions,
+} from 'node:tls';
 import { EMPTY, Observable, from, isObservable, mergeMap, type ObservableInput } from 'rxjs';
 import { loadCa, type CaSource, type LoadedCa } from './ca';
 import { defaultTrustAnchors, findProblems } from './certificate-checks';
@@ -138,9 +146,15 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       // Each emission builds the contexts new handshakes get; established connections keep theirs.
       const base = { minVersion: resolved.minVersion, ...(resolved.trusted && { ca: [...resolved.trusted.pems] }) };
       const byName = new Map<string, SecureContext>();
-      for (const [name, named] of Object.entries(credentials.sni ?? {})) byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
+      for (const [name, named] of Object.entries(credentials.sni ?? {}))
+        byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
       contexts.byName = byName;
-      const main: TlsOptions = { ...base, cert: credentials.cert, key: credentials.key, ...(credentials.passphrase !== undefined && { passphrase: credentials.passphrase }) };
+      const main: TlsOptions = {
+        ...base,
+        cert: credentials.cert,
+        key: credentials.key,
+        ...(credentials.passphrase !== undefined && { passphrase: credentials.passphrase }),
+      };
       if (server) server.setSecureContext(main);
       return main;
     };
@@ -169,10 +183,17 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
         const remoteAddress = socket.remoteAddress;
         socket.destroy();
-        subscriber.next({ type: 'clientError', code: error.code ?? 'ERR_TLS', message: error.message, ...(remoteAddress && { remoteAddress }) });
+        subscriber.next({
+          type: 'clientError',
+          code: error.code ?? 'ERR_TLS',
+          message: error.message,
+          ...(remoteAddress && { remoteAddress }),
+        });
       });
       server.on('error', (error: NodeJS.ErrnoException) => {
-        subscriber.error(new TransportError(error.code ?? 'ERR_LISTEN', resolved.host, resolved.port, `cannot listen: ${error.message}`, { cause: error }));
+        subscriber.error(
+          new TransportError(error.code ?? 'ERR_LISTEN', resolved.host, resolved.port, `cannot listen: ${error.message}`, { cause: error }),
+        );
       });
       server.listen(resolved.port, resolved.host, () => {
         const address = server?.address();
@@ -191,7 +212,9 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
               if (server) apply(credentials);
               else start(credentials);
             } catch (error) {
-              subscriber.error(new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }));
+              subscriber.error(
+                new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }),
+              );
             }
           },
           (error: unknown) => subscriber.error(error),
@@ -267,8 +290,10 @@ interface ResolvedListenOptions {
 }
 
 function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'must be an object with credentials');
-  if (options.credentials === undefined || options.credentials === null) throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', options, 'must be an object with credentials');
+  if (options.credentials === undefined || options.credentials === null)
+    throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
   const host = options.host ?? '127.0.0.1';
@@ -297,7 +322,12 @@ function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
 /** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
 function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
   const raw = new Observable<RawTlsEvent>((subscriber) => {
-    const limits = { maxPendingWriteBytes: options.maxPendingWriteBytes, closeTimeout: options.closeTimeout, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const limits = {
+      maxPendingWriteBytes: options.maxPendingWriteBytes,
+      closeTimeout: options.closeTimeout,
+      host: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+    };
     const connection = establishedConnection(socket, subscriber, limits);
     const chain = peerChain(socket);
     const problems: CertError[] = [];
@@ -308,7 +338,13 @@ function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Ob
         problems.push(...findProblems(chain, (socket.authorizationError as unknown as string | null) ?? undefined, undefined, anchors));
       }
     }
-    subscriber.next({ type: 'handshake', peer: clientPeer(socket), session: sessionInfo(socket, () => undefined), problems, accept: () => connection.accept() });
+    subscriber.next({
+      type: 'handshake',
+      peer: clientPeer(socket),
+      session: sessionInfo(socket, () => undefined),
+      problems,
+      accept: () => connection.accept(),
+    });
     return () => socket.destroy();
   });
   return raw.pipe(verify(options.requestCert ? options.policy : ACCEPT_ANONYMOUS));

@@ -1,6 +1,18 @@
 import { connect as tcpConnect } from 'node:net';
 import { BehaviorSubject, EMPTY, filter, firstValueFrom, map, mergeMap, NEVER, Subject, take, type Subscription } from 'rxjs';
-import { connect, converse, InvalidOptionError, line, lines, listen, pin, serve, type Dialogue, type ServerEvent, type TlsEvent } from '../lib';
+import {
+  connect,
+  converse,
+  InvalidOptionError,
+  line,
+  lines,
+  listen,
+  pin,
+  serve,
+  type Dialogue,
+  type ServerEvent,
+  type TlsEvent,
+} from '../lib';
 import { createTestPki, type TestPki } from '../lib/testing';
 import { collect, eventually } from './support/collect';
 
@@ -9,7 +21,11 @@ beforeAll(async () => {
   pki = await createTestPki();
 });
 
-const echo: Dialogue = (events$) => events$.pipe(filter((e) => e.type === 'line'), map((e) => line(e.type === 'line' ? e.text : '')));
+const echo: Dialogue = (events$) =>
+  events$.pipe(
+    filter((e) => e.type === 'line'),
+    map((e) => line(e.type === 'line' ? e.text : '')),
+  );
 const greet: Dialogue = () => [line('* OK rxtls server ready')];
 
 const subscriptions: Subscription[] = [];
@@ -52,7 +68,12 @@ describe('serve / listen', () => {
     const echoed = await firstValueFrom(
       connect({ host: 'localhost', port, ca: pki.ca.cert }).pipe(
         lines(),
-        converse((events$) => events$.pipe(filter((e) => e.type === 'connected'), map(() => line('ping')))),
+        converse((events$) =>
+          events$.pipe(
+            filter((e) => e.type === 'connected'),
+            map(() => line('ping')),
+          ),
+        ),
         filter((e) => e.type === 'line'),
         take(1),
       ),
@@ -84,7 +105,11 @@ describe('serve / listen', () => {
     stalled.on('error', () => undefined);
     expect(await firstLine(port)).toEqual({ type: 'line', text: '* OK rxtls server ready' });
     await eventually(() => seen.some((e) => e.type === 'clientError'), 5000, 'the timeout to be reported');
-    expect(seen.find((e) => e.type === 'clientError')).toMatchObject({ type: 'clientError', code: 'ERR_TLS_HANDSHAKE_TIMEOUT', remoteAddress: '127.0.0.1' });
+    expect(seen.find((e) => e.type === 'clientError')).toMatchObject({
+      type: 'clientError',
+      code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      remoteAddress: '127.0.0.1',
+    });
     stalled.destroy();
   });
 
@@ -146,7 +171,9 @@ describe('mutual TLS', () => {
   it('refuses a client certificate from an unknown CA', async () => {
     const { port, perConnection } = await mtlsServer();
     const stranger = await (await pki.otherAuthority()).issue({ usage: 'client', names: ['intruder'] });
-    const { events } = await collect(connect({ host: 'localhost', port, ca: pki.ca.cert, cert: stranger.cert, key: stranger.key }).pipe(lines()));
+    const { events } = await collect(
+      connect({ host: 'localhost', port, ca: pki.ca.cert, cert: stranger.cert, key: stranger.key }).pipe(lines()),
+    );
     expect(events.some((e) => e.type === 'line')).toBe(false);
     await eventually(() => perConnection[0]?.some((e) => e.type === 'closed') === true, 5000, 'the server-side close');
     const failed = perConnection[0]?.[0];
@@ -166,7 +193,9 @@ describe('mutual TLS', () => {
 
 describe('SNI and hot reload', () => {
   const fingerprintOf = async (port: number, servername: string, ca: string) => {
-    const e = await firstValueFrom(connect({ host: '127.0.0.1', servername, port, ca }).pipe(filter((x) => x.type === 'connected' || x.type === 'certFailed')));
+    const e = await firstValueFrom(
+      connect({ host: '127.0.0.1', servername, port, ca }).pipe(filter((x) => x.type === 'connected' || x.type === 'certFailed')),
+    );
     return e.type === 'connected' ? e.peer.fingerprint256 : `certFailed: ${e.type === 'certFailed' ? e.reason : ''}`;
   };
 
@@ -189,7 +218,10 @@ describe('SNI and hot reload', () => {
     const events: TlsEvent[] = [];
     const talk = new Subject<string>();
     const kept = connect({ host: '127.0.0.1', servername: 'svc.test', port, ca: pki.ca.cert })
-      .pipe(lines(), converse(() => talk.pipe(map((t) => line(t)))))
+      .pipe(
+        lines(),
+        converse(() => talk.pipe(map((t) => line(t)))),
+      )
       .subscribe((e) => events.push(e));
     await eventually(() => events.some((e) => e.type === 'connected'), 5000, 'the first connection');
     expect(await fingerprintOf(port, 'svc.test', pki.ca.cert)).toBe(first.fingerprint256);

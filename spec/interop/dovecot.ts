@@ -1,31 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { TestPki } from '../../lib/testing';
+import { describeWithPeer, freePort } from './peers';
 
-/** Whether Debian's dovecot-imapd is installed here. */
-export function dovecotInstalled(): boolean {
-  return spawnSync('dovecot', ['--version']).status === 0;
-}
-
-/**
- * Interop specs skip, with a message saying how to install Dovecot, when it is missing — except
- * in CI, where `.ci/run` installs it and sets RXTLS_REQUIRE_INTEROP=1 so that a missing server
- * fails the run instead of silently skipping it.
- */
+/** Specs that run Debian's Dovecot. */
 export function describeWithDovecot(name: string, body: () => void): void {
-  if (dovecotInstalled()) return describe(name, body);
-  if (process.env['RXTLS_REQUIRE_INTEROP'] === '1') {
-    describe(name, () =>
-      it('needs Dovecot, which RXTLS_REQUIRE_INTEROP=1 requires', () => {
-        throw new Error('dovecot is not installed: apt-get install dovecot-imapd');
-      }),
-    );
-    return;
-  }
-  describe.skip(`${name} (skipped: Dovecot is not installed; run "apt-get install dovecot-imapd" to include it)`, body);
+  describeWithPeer(name, { command: 'dovecot', aptPackage: 'dovecot-imapd' }, body);
 }
 
 export interface RunningDovecot {
@@ -58,14 +41,6 @@ export const SEEDED_MESSAGE = [
 ].join('\r\n');
 
 export const PASSWORD = 'correct-horse-battery-staple';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function listening(port: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

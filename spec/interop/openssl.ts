@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describeWithPeer } from './peers';
+
+/** Specs that drive the `openssl` command-line tool. */
+export function describeWithOpenssl(name: string, body: () => void): void {
+  describeWithPeer(name, { command: 'openssl', versionArgs: ['version'], aptPackage: 'openssl' }, body);
+}
+
+/** A running openssl process whose output is collected. */
+export interface OpensslProcess {
+  readonly child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves once the output matches, or rejects after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+  /** Stops it by its PID and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export function runOpenssl(args: readonly string[]): OpensslProcess {
+  const child = spawn('openssl', [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (const wake of waiters) wake();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => text,
+    waitFor: (pattern, ms = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(text)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`openssl ${args.join(' ')}: no ${String(pattern)} within ${ms} ms; output:\n${text}`));
+        }, ms);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        void exited.then(() => {
+          if (waiters.has(check)) {
+            cleanup();
+            if (pattern.test(text)) resolve();
+            else reject(new Error(`openssl ${args.join(' ')} exited without ${String(pattern)}; output:\n${text}`));
+          }
+        });
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      await exited;
+    },
+  };
+}
