@@ -2,7 +2,8 @@ import { Observable, defer } from 'rxjs';
 import { caSourceItems, type CaSource } from './ca';
 import type { TlsEvent } from './events';
 import { verify } from './operators/verify';
-import { resolveConnectOptions, type ConnectOptions } from './options';
+import { resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './options';
+import type { VerificationPolicy } from './policies/policy';
 import { strict } from './policies/strict';
 import { openTls } from './transport/open-tls';
 
@@ -35,10 +36,15 @@ import { openTls } from './transport/open-tls';
 export function connect(options: ConnectOptions): Observable<TlsEvent> {
   // Options are checked per subscription, so bad input is an error notification, never a throw.
   return defer(() => {
-    const policy = options?.verify ?? strict();
-    const resolved = resolveConnectOptions({ ...options, ca: trustedCas(options?.ca, policy.trust) });
+    const { policy, resolved } = resolveClient(options);
     return openTls(resolved).pipe(verify(policy));
   });
+}
+
+/** The policy and the checked options of a client connection; throws InvalidOptionError. */
+export function resolveClient(options: ConnectOptions): { policy: VerificationPolicy; resolved: ResolvedConnectOptions } {
+  const policy = options?.verify ?? strict();
+  return { policy, resolved: resolveConnectOptions({ ...options, ca: trustedCas(options?.ca, policy.trust) }) };
 }
 
 /** The CAs OpenSSL verifies against: the option's and the policy's together. */

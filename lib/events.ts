@@ -163,6 +163,30 @@ export interface ClosedEvent {
   readonly error?: Error;
 }
 
+/**
+ * The write side of a plaintext connection that can be upgraded in band (STARTTLS): write the
+ * protocol's upgrade command, wait for the go-ahead, then `startTls()`. From that moment this
+ * writer writes nothing more and no further plaintext is delivered; the TLS layer's own
+ * `connected` event brings the new writer.
+ */
+export interface PlaintextWriter extends TlsWriter {
+  /** Starts the TLS handshake over this connection, in the role the connection has (client or server). */
+  startTls(): void;
+  /** Whether `startTls()` was called. */
+  readonly upgrading: boolean;
+}
+
+/** A plaintext connection is open (`connectPlain`, `listenPlain`): nothing is protected yet. */
+export interface PlaintextEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'plaintext';
+  /** The plaintext write side, with `startTls()`. */
+  readonly writer: PlaintextWriter;
+}
+
+/** What a STARTTLS connection emits: `plaintext`, plaintext `data`, then the events of a TLS connection. */
+export type StartTlsEvent = TlsEvent | PlaintextEvent;
+
 /** Everything a connection can emit. Match on `type`. */
 export type TlsEvent = ConnectedEvent | DataEvent | LineEvent | CertFailedEvent | ClosedEvent;
 

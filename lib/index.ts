@@ -9,6 +9,7 @@
  * @module
  */
 export { connect } from './connect';
+export { connectPlain, listenPlain, type PlainServerEvent } from './starttls';
 export { listen, serve, type ListenOptions, type ServeOptions, type ServerCredentials, type ServerEvent } from './listen';
 export type { ConnectOptions } from './options';
 export { systemTrustStore, type CaSource } from './ca';
@@ -21,14 +22,17 @@ export type {
   DataEvent,
   HandshakeEvent,
   LineEvent,
+  PlaintextEvent,
+  PlaintextWriter,
   PeerInfo,
   RawTlsEvent,
   SessionInfo,
+  StartTlsEvent,
   TlsEvent,
   TlsWriter,
 } from './events';
 export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
-export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
+export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';

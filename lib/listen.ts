@@ -274,7 +274,8 @@ export function serve(options: ServeOptions, dialogue: Dialogue): Observable<Ser
   );
 }
 
-interface ResolvedListenOptions {
+/** {@link ListenOptions} checked, with defaults filled in. */
+export interface ResolvedListenOptions {
   readonly host: string;
   readonly port: number;
   readonly requestCert: boolean;
@@ -289,7 +290,7 @@ interface ResolvedListenOptions {
   readonly shutdownTimeout: number;
 }
 
-function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
+export function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', options, 'must be an object with credentials');
   if (options.credentials === undefined || options.credentials === null)
@@ -320,7 +321,7 @@ function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
 }
 
 /** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
-function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
+export function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
   const raw = new Observable<RawTlsEvent>((subscriber) => {
     const limits = {
       maxPendingWriteBytes: options.maxPendingWriteBytes,

@@ -24,8 +24,14 @@ export interface OutboundEnd {
   readonly type: 'end';
 }
 
+/** Upgrade a plaintext connection to TLS now (STARTTLS), after the protocol's go-ahead. */
+export interface OutboundStartTls {
+  /** The discriminant. */
+  readonly type: 'startTls';
+}
+
 /** Anything a dialogue may emit. */
-export type Outbound = string | Uint8Array | OutboundLine | OutboundEnd;
+export type Outbound = string | Uint8Array | OutboundLine | OutboundEnd | OutboundStartTls;
 
 /** A line to send; the line ending is appended when it is written. */
 export function line(text: string): OutboundLine {
@@ -38,3 +44,10 @@ export function end(): OutboundEnd {
 }
 
 const END: OutboundEnd = { type: 'end' };
+
+/** The command to start TLS on a plaintext connection, once the peer said go ahead. */
+export function startTls(): OutboundStartTls {
+  return START_TLS;
+}
+
+const START_TLS: OutboundStartTls = { type: 'startTls' };

@@ -1,7 +1,7 @@
 import { Observable, Subject, concat, from, of, type ObservableInput, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
 import { DEFAULT_LINE_ENDING } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import type { TlsEvent, TlsWriter } from '../events';
+import type { PlaintextWriter, StartTlsEvent, TlsEvent, TlsWriter } from '../events';
 import type { Outbound } from '../outbound';
 
 /**
@@ -24,7 +24,9 @@ import type { Outbound } from '../outbound';
  *   );
  * ```
  */
-export type Dialogue = (events$: Observable<TlsEvent>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
+export type Dialogue<E extends { readonly type: string } = TlsEvent> = (
+  events$: Observable<E>,
+) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
 
 /**
  * Options of {@link converse}.
@@ -73,21 +75,40 @@ export interface ConverseOptions {
  * @see lines
  * @see gracefulShutdown
  */
-export function converse(dialogue: Dialogue, options: ConverseOptions = {}): MonoTypeOperatorFunction<TlsEvent> {
+export function converse<E extends StartTlsEvent = TlsEvent>(
+  dialogue: Dialogue<E>,
+  options: ConverseOptions = {},
+): MonoTypeOperatorFunction<E> {
   const lineEnding = options.lineEnding ?? DEFAULT_LINE_ENDING;
   if (typeof lineEnding !== 'string') throw new InvalidOptionError('lineEnding', lineEnding, 'must be a string');
   if (typeof dialogue !== 'function')
     throw new InvalidOptionError('dialogue', dialogue, 'must be a function (events$) => Observable<Outbound>');
   return (source) =>
-    new Observable<TlsEvent>((subscriber) => {
-      const events = new Subject<TlsEvent>();
+    new Observable<E>((subscriber) => {
+      const events = new Subject<E>();
       let started = false;
       let stopped = false;
       let dialogueSubscription: Subscription | undefined;
+      // The current write side: the plaintext one until STARTTLS, then the TLS one.
+      let current: TlsWriter | PlaintextWriter | undefined;
+      const writer: TlsWriter = {
+        write: (chunk) => current?.write(chunk) ?? false,
+        drain: () => current?.drain() ?? Promise.resolve(),
+        end: () => current?.end(),
+        get pendingBytes() {
+          return current?.pendingBytes ?? 0;
+        },
+      };
 
-      const write = (writer: TlsWriter, out: Outbound): boolean => {
+      const write = (out: Outbound): boolean => {
         if (typeof out === 'string' || out instanceof Uint8Array) return writer.write(out);
         if (out.type === 'line') return writer.write(out.text + lineEnding);
+        if (out.type === 'startTls') {
+          if (!current || !('startTls' in current))
+            throw new InvalidOptionError('startTls()', 'startTls', 'is only for plaintext connections (connectPlain, listenPlain)');
+          current.startTls();
+          return false;
+        }
         stopped = true;
         writer.end();
         return false;
@@ -96,15 +117,14 @@ export function converse(dialogue: Dialogue, options: ConverseOptions = {}): Mon
         stopped = true;
         subscriber.error(error);
       };
-      const finish = (writer: TlsWriter) => {
+      const finish = () => {
         if (!stopped) {
           stopped = true;
           writer.end();
         }
       };
 
-      const start = (connected: Extract<TlsEvent, { type: 'connected' }>) => {
-        const { writer } = connected;
+      const start = (connected: E) => {
         let output: ObservableInput<Outbound> | AsyncIterable<Outbound>;
         try {
           output = dialogue(concat(of(connected), events));
@@ -113,32 +133,32 @@ export function converse(dialogue: Dialogue, options: ConverseOptions = {}): Mon
           return;
         }
         if (isAsyncIterable(output) && !(output instanceof Observable)) {
-          void pull(output[Symbol.asyncIterator](), writer);
+          void pull(output[Symbol.asyncIterator]());
           return;
         }
         dialogueSubscription = from(output as ObservableInput<Outbound>).subscribe({
           next: (out) => {
             if (stopped) return;
             try {
-              write(writer, out);
+              write(out);
             } catch (error) {
               fail(error);
             }
           },
           error: fail,
-          complete: () => finish(writer),
+          complete: finish,
         });
       };
 
       // Pull-based writing: the next item is asked for only once the socket took the last one.
-      const pull = async (iterator: AsyncIterator<Outbound>, writer: TlsWriter) => {
+      const pull = async (iterator: AsyncIterator<Outbound>) => {
         try {
           while (!stopped && !subscriber.closed) {
             const step = await iterator.next();
             if (step.done || stopped || subscriber.closed) break;
-            if (!write(writer, step.value)) await writer.drain();
+            if (!write(step.value)) await writer.drain();
           }
-          if (!subscriber.closed) finish(writer);
+          if (!subscriber.closed) finish();
         } catch (error) {
           fail(error);
         } finally {
@@ -149,8 +169,9 @@ export function converse(dialogue: Dialogue, options: ConverseOptions = {}): Mon
       subscriber.add(
         source.subscribe({
           next(event) {
+            if (event.type === 'connected' || event.type === 'plaintext') current = event.writer;
             subscriber.next(event);
-            if (event.type === 'connected' && !started) {
+            if ((event.type === 'connected' || event.type === 'plaintext') && !started) {
               started = true;
               start(event);
               return;

@@ -1,9 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
-import type { TlsEvent } from '../events';
+import { Observable } from 'rxjs';
+import type { LineEvent, PlaintextWriter, StartTlsEvent } from '../events';
 import { DEFAULT_MAX_LITERAL_LENGTH } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder';
 import { LiteralTooLongError } from '../framing/frame-errors';
+
+/** Thrown inside the decoder's loop to stop it when STARTTLS began mid-chunk; never escapes. */
+const UPGRADE_CUT = new Error('plaintext after STARTTLS is discarded');
 
 /**
  * Options of {@link lines}.
@@ -56,7 +59,7 @@ export interface LinesOptions extends FrameDecoderOptions {
  * ```
  * @see FrameDecoder
  */
-export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, TlsEvent> {
+export function lines(options: LinesOptions = {}): <E extends StartTlsEvent>(source: Observable<E>) => Observable<E | LineEvent> {
   const emitPartial = options.partial !== 'drop';
   const { literal } = options;
   const maxLiteralLength = options.maxLiteralLength ?? DEFAULT_MAX_LITERAL_LENGTH;
@@ -66,24 +69,34 @@ export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, Tl
     throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
   if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0)
     throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
-  return (source) =>
-    new Observable<TlsEvent>((subscriber) => {
+  return <E extends StartTlsEvent>(source: Observable<E>) =>
+    new Observable<E | LineEvent>((subscriber) => {
       const decoder = new FrameDecoder(options);
       let announcing: string | undefined;
+      // On a STARTTLS connection, the plaintext writer: once it is upgrading, no plaintext line may
+      // be delivered, not even the rest of the chunk that held the go-ahead (CVE-2011-0411).
+      let plain: PlaintextWriter | undefined;
+      const emit = (text: string) => {
+        if (plain !== undefined && plain.upgrading) throw UPGRADE_CUT;
+        subscriber.next({ type: 'line', text });
+      };
       const sink = literal
         ? {
             line: (text: string) => {
               const size = literal(text);
-              if (size === undefined) return subscriber.next({ type: 'line', text });
+              if (size === undefined) return emit(text);
               if (!Number.isInteger(size) || size < 0)
                 throw new InvalidOptionError('literal', size, `returned an invalid size for the line ${JSON.stringify(text.slice(0, 80))}`);
               if (size > maxLiteralLength) throw new LiteralTooLongError(maxLiteralLength, size);
               announcing = text;
               decoder.readBytes(size);
             },
-            bytes: (bytes: Buffer) => subscriber.next({ type: 'line', text: announcing ?? '', literal: bytes }),
+            bytes: (bytes: Buffer) => {
+              if (plain !== undefined && plain.upgrading) throw UPGRADE_CUT;
+              subscriber.next({ type: 'line', text: announcing ?? '', literal: bytes });
+            },
           }
-        : { line: (text: string) => subscriber.next({ type: 'line', text }) };
+        : { line: emit };
       const flush = () => {
         try {
           const rest = decoder.end();
@@ -99,9 +112,16 @@ export function lines(options: LinesOptions = {}): OperatorFunction<TlsEvent, Tl
             try {
               decoder.push(event.bytes, sink);
             } catch (error) {
-              subscriber.error(error);
+              if (error === UPGRADE_CUT) decoder.reset();
+              else subscriber.error(error);
             }
             return;
+          }
+          if (event.type === 'plaintext') plain = event.writer;
+          if (event.type === 'connected') {
+            // A new TLS layer: nothing received before it may be framed with what follows.
+            plain = undefined;
+            decoder.reset();
           }
           if (event.type === 'closed') flush();
           if (!subscriber.closed) subscriber.next(event);

@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Subscriber } from 'rxjs';
 import { TransportError } from '../errors';
 import type { ClosedEvent, DataEvent, TlsWriter } from '../events';
@@ -18,24 +18,25 @@ export interface EstablishedLimits {
 }
 
 /**
- * The life of a socket after its handshake, shared by clients and servers: `data` once
- * accepted, our close bounded by `closeTimeout`, and one honest `closed` event — who ended the
- * stream first, and whether it ended without an error — then completion.
+ * The life of a socket after its handshake (or of a plaintext socket before STARTTLS), shared
+ * by clients and servers: `data` once accepted, our close bounded by `closeTimeout`, and one
+ * honest `closed` event — who ended the stream first, and whether it ended without an error —
+ * then completion. `detach()` hands the socket on to another layer (STARTTLS) silently.
  */
 export function establishedConnection(
-  socket: TLSSocket,
+  socket: Socket,
   subscriber: Subscriber<DataEvent | ClosedEvent>,
   limits: EstablishedLimits,
-): { accept(): TlsWriter } {
+): { accept(): TlsWriter; detach(): void } {
   let closer: 'local' | 'peer' | undefined;
   let lastError: Error | undefined;
   let closeTimer: NodeJS.Timeout | undefined;
   let reading = false;
-  socket.on('error', (error: Error) => {
+  const onError = (error: Error) => {
     lastError ??= error;
     closer ??= 'peer';
-  });
-  socket.on('end', () => {
+  };
+  const onEnd = () => {
     closer ??= 'peer';
     // The 'end' event is emitted on the tick after OpenSSL saw close_notify, before the next I/O
     // callback can deliver TCP's end: so TCP ended first only when there was no close_notify.
@@ -47,8 +48,8 @@ export function establishedConnection(
         'the peer closed TCP without a TLS close_notify: the data may have been truncated',
       );
     }
-  });
-  socket.once('close', () => {
+  };
+  const onClose = () => {
     if (closeTimer) clearTimeout(closeTimer);
     subscriber.next({
       type: 'closed',
@@ -57,8 +58,9 @@ export function establishedConnection(
       ...(lastError && { error: lastError }),
     });
     subscriber.complete();
-  });
-  const onEnd = () => {
+  };
+  const onData = (bytes: Buffer) => subscriber.next({ type: 'data', bytes });
+  const endedByUs = () => {
     closer ??= 'local';
     if (closeTimer || socket.destroyed) return;
     // The peer has closeTimeout to answer our close_notify with its own close.
@@ -72,13 +74,23 @@ export function establishedConnection(
       socket.destroy();
     }, limits.closeTimeout);
   };
+  socket.on('error', onError);
+  socket.on('end', onEnd);
+  socket.once('close', onClose);
   return {
     accept() {
       if (!reading) {
         reading = true;
-        socket.on('data', (bytes: Buffer) => subscriber.next({ type: 'data', bytes }));
+        socket.on('data', onData);
       }
-      return socketWriter(socket, limits.maxPendingWriteBytes, onEnd);
+      return socketWriter(socket, limits.maxPendingWriteBytes, endedByUs);
+    },
+    detach() {
+      if (closeTimer) clearTimeout(closeTimer);
+      socket.off('error', onError);
+      socket.off('end', onEnd);
+      socket.off('close', onClose);
+      socket.off('data', onData);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../ca';
 import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificate-checks';
@@ -26,7 +26,7 @@ const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
  * problem; the socket is not read from, and nothing is written, until the policy accepted.
  * Failures before the handshake are error notifications ({@link TransportError}).
  */
-export function openTls(options: ResolvedConnectOptions): Observable<RawTlsEvent> {
+export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<RawTlsEvent> {
   return new Observable<RawTlsEvent>((subscriber) => {
     let socket: TLSSocket | undefined;
     let torn = false;
@@ -42,7 +42,7 @@ export function openTls(options: ResolvedConnectOptions): Observable<RawTlsEvent
     };
     contextFor(options).then(
       ({ context, anchors }) => {
-        if (!torn) socket = start(options, context, anchors, subscriber, timers);
+        if (!torn) socket = start(options, context, anchors, subscriber, timers, over);
       },
       (error: unknown) => subscriber.error(error),
     );
@@ -94,6 +94,7 @@ function start(
   anchors: () => TrustAnchors,
   subscriber: Subscriber<RawTlsEvent>,
   timers: Set<NodeJS.Timeout>,
+  over: Socket | undefined,
 ): TLSSocket {
   const { host, port, servername } = options;
   const connectOptions: ConnectionOptions = {
@@ -113,11 +114,14 @@ function start(
   let tcp: EventEmitter;
   try {
     if (options.detectTruncation) {
-      const raw = netConnect({ host, port });
+      const raw = over ?? netConnect({ host, port });
       raw.on('error', noop); // reported through the TLS socket, which the watched transport forwards it to
       transport = watchedTransport(raw);
       tcp = raw;
       socket = tlsConnect({ ...connectOptions, socket: transport.duplex });
+    } else if (over) {
+      socket = tlsConnect({ ...connectOptions, socket: over });
+      tcp = over;
     } else {
       socket = tlsConnect(connectOptions);
       tcp = socket;
@@ -140,12 +144,7 @@ function start(
   let ticket: Buffer | undefined;
   let handshakeDone = false;
 
-  const connectTimer = after(options.connectTimeout, () =>
-    fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
-  );
-  tcp.once('connect', () => {
-    clearTimeout(connectTimer);
-    timers.delete(connectTimer);
+  const startHandshakeTimer = () => {
     const handshakeTimer = after(options.handshakeTimeout, () =>
       fail('HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
     );
@@ -153,7 +152,20 @@ function start(
       clearTimeout(handshakeTimer);
       timers.delete(handshakeTimer);
     });
-  });
+  };
+  if (over) {
+    // Upgrading a connected socket in band (STARTTLS): the handshake starts now.
+    startHandshakeTimer();
+  } else {
+    const connectTimer = after(options.connectTimeout, () =>
+      fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
+    );
+    tcp.once('connect', () => {
+      clearTimeout(connectTimer);
+      timers.delete(connectTimer);
+      startHandshakeTimer();
+    });
+  }
   let facts: HandshakeFacts | undefined;
   socket.on('session', (session: Buffer) => {
     ticket = session;

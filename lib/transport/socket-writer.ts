@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import { WriteBufferFullError } from '../errors';
 import type { TlsWriter } from '../events';
 
@@ -7,7 +7,7 @@ import type { TlsWriter } from '../events';
  * `drain()`, and a hard bound on queued bytes so a writer that ignores backpressure fails
  * fast instead of growing memory without limit.
  */
-export function socketWriter(socket: TLSSocket, maxPendingWriteBytes: number, onEnd: () => void): TlsWriter {
+export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: () => void): TlsWriter {
   let waiters: Array<() => void> = [];
   const wake = () => {
     const ready = waiters;

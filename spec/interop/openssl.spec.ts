@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { connect, converse, line, lines, listen, serve, type TlsEvent } from '../../lib';
+import { connect, converse, line, lines, listen, listenPlain, serve, type TlsEvent } from '../../lib';
+import { smtpServer } from '../../examples/smtp/server';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 import { describeWithOpenssl, runOpenssl, type OpensslProcess } from './openssl';
@@ -184,6 +185,40 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
       ]);
       await c.waitFor(/\* OK rxtls says hello/);
       expect(peers).toEqual(['CN=rxtls test client']);
+    });
+
+    it('-starttls smtp against our SMTP-like STARTTLS server example: upgrades and verifies', async () => {
+      const port = await new Promise<number>((resolve, reject) => {
+        subscriptions.push(
+          listenPlain({ credentials: leaf })
+            .pipe(
+              mergeMap((e) => {
+                if (e.type === 'listening') resolve(e.port);
+                if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
+                return EMPTY;
+              }),
+            )
+            .subscribe({ error: reject }),
+        );
+      });
+      const c = openssl([
+        's_client',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-starttls',
+        'smtp',
+        '-servername',
+        'localhost',
+        '-CAfile',
+        file('ca.pem'),
+        '-verify_return_error',
+        '-ign_eof',
+      ]);
+      await c.waitFor(/Verify return code: 0 \(ok\)/);
+      c.child.stdin?.write('EHLO openssl.test\r\n');
+      await c.waitFor(/250 smtp\.rxtls\.test at your service, securely/);
+      c.child.stdin?.write('QUIT\r\n');
+      await c.waitFor(/221 2\.0\.0 Bye/);
     });
 
     it('mutual TLS: s_client without a certificate gets no greeting', async () => {
