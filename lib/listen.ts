@@ -27,7 +27,20 @@ import { strict } from './policies/strict';
 import type { VerificationPolicy } from './policies/policy';
 import { establishedConnection } from './transport/established-connection';
 
-/** A server's certificate and key (PEM), and optionally others chosen by SNI server name. */
+/**
+ * A server's certificate and key (PEM), and optionally others chosen by SNI server name.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import type { ServerCredentials } from 'rxtls';
+ * const credentials: ServerCredentials = {
+ *   cert: readFileSync('server.pem'),
+ *   key: readFileSync('server.key'),
+ *   sni: { 'mail.example.com': { cert: readFileSync('mail.pem'), key: readFileSync('mail.key') } },
+ * };
+ * ```
+ */
 export interface ServerCredentials {
   /** Certificate chain (PEM): the leaf, then intermediates. */
   readonly cert: string | Buffer;
@@ -36,10 +49,19 @@ export interface ServerCredentials {
   /** Passphrase of an encrypted `key`. */
   readonly passphrase?: string;
   /** Certificates by server name (SNI); a name not listed, or no SNI, gets `cert`/`key`. */
-  readonly sni?: Readonly<Record<string, { readonly cert: string | Buffer; readonly key: string | Buffer; readonly passphrase?: string }>>;
+  readonly sni?: Readonly<Record<string, Pick<ServerCredentials, 'cert' | 'key' | 'passphrase'>>>;
 }
 
-/** Options of {@link listen}. Only `credentials` is required. */
+/**
+ * Options of {@link listen}. Only `credentials` is required.
+ *
+ * @example
+ * ```ts
+ * import { listen, strict } from 'rxtls';
+ * // mutual TLS: clients need a certificate from our CA
+ * listen({ port: 8443, credentials: { cert, key }, requestCert: true, ca: '/etc/rxtls/client-ca.pem', verify: strict() });
+ * ```
+ */
 export interface ListenOptions {
   /** Address to listen on. Default `'127.0.0.1'`: reachable from this machine only, until you say otherwise. */
   readonly host?: string;
@@ -70,7 +92,18 @@ export interface ListenOptions {
   readonly shutdownTimeout?: number;
 }
 
-/** What a server emits. */
+/**
+ * What a server emits.
+ *
+ * @example
+ * ```ts
+ * import { listen } from 'rxtls';
+ * listen({ credentials: { cert, key } }).subscribe((e) => {
+ *   if (e.type === 'listening') console.log(`port ${e.port}`);
+ *   if (e.type === 'clientError') console.log(`dropped ${e.remoteAddress}: ${e.code}`);
+ * });
+ * ```
+ */
 export type ServerEvent =
   | {
       /** The server accepts connections. */
@@ -236,7 +269,16 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
   });
 }
 
-/** Options of {@link serve}: those of {@link listen}, plus how each connection is framed. */
+/**
+ * Options of {@link serve}: those of {@link listen}, plus how each connection is framed.
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeOptions } from 'rxtls';
+ * const options: ServeOptions = { port: 7000, credentials: { cert, key }, lines: { maxLength: 4096 }, converse: { lineEnding: '\n' } };
+ * serve(options, () => []);
+ * ```
+ */
 export interface ServeOptions extends ListenOptions {
   /** Framing for the dialogue; default `lines()` with its defaults. `false` gives the dialogue raw `data`. */
   readonly lines?: LinesOptions | false;

@@ -176,7 +176,15 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
   });
 }
 
-/** What {@link listenPlain} emits. */
+/**
+ * What {@link listenPlain} emits.
+ *
+ * @example
+ * ```ts
+ * import { listenPlain } from 'rxtls';
+ * listenPlain({ port: 2525, credentials: { cert, key } }).subscribe((e) => e.type === 'connection' && console.log(`from ${e.remoteAddress}`));
+ * ```
+ */
 export type PlainServerEvent =
   | {
       /** The server accepts connections. */

@@ -24,9 +24,7 @@ import type { Outbound } from '../outbound';
  *   );
  * ```
  */
-export type Dialogue<E extends { readonly type: string } = TlsEvent> = (
-  events$: Observable<E>,
-) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
+export type Dialogue<E extends StartTlsEvent = TlsEvent> = (events$: Observable<E>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
 
 /**
  * Options of {@link converse}.
