@@ -253,6 +253,18 @@ function plaintextServerConnection(
         clearTimeout(timer);
         upgrade = serverConnection(tls, options).subscribe(subscriber);
       });
+      tls.once('close', () => {
+        clearTimeout(timer);
+        if (upgrade || subscriber.closed) return;
+        // The client went away during the handshake (for instance, rejecting our certificate).
+        subscriber.next({
+          type: 'closed',
+          by: 'peer',
+          clean: false,
+          error: new TransportError('ECONNRESET', limits.host, limits.port, 'connection closed during the TLS handshake'),
+        });
+        subscriber.complete();
+      });
     });
     subscriber.next({ type: 'plaintext', writer });
     return () => {
