@@ -10,7 +10,17 @@
  */
 export { connect } from './connect';
 export { connectPlain, listenPlain, type PlainServerEvent } from './starttls';
-export { listen, serve, type ListenOptions, type ServeOptions, type ServerCredentials, type ServerEvent } from './listen';
+export {
+  listen,
+  serve,
+  type ClientErrorEvent,
+  type ConnectionEvent,
+  type ListeningEvent,
+  type ListenOptions,
+  type ServeOptions,
+  type ServerCredentials,
+  type ServerEvent,
+} from './listen';
 export type { ConnectOptions } from './options';
 export { systemTrustStore, type CaSource } from './ca';
 export type {

@@ -4,7 +4,16 @@ import { Observable, defer, from, isObservable, type OperatorFunction, type Subs
 import { resolveClient } from './connect';
 import { InvalidOptionError, TransportError } from './errors';
 import type { PlaintextEvent, PlaintextWriter, RawTlsEvent, StartTlsEvent, TlsEvent } from './events';
-import { resolveListenOptions, serverConnection, type ListenOptions, type ResolvedListenOptions, type ServerCredentials } from './listen';
+import {
+  closeGracefully,
+  resolveListenOptions,
+  serverConnection,
+  type ConnectionEvent,
+  type ListeningEvent,
+  type ListenOptions,
+  type ResolvedListenOptions,
+  type ServerCredentials,
+} from './listen';
 import { loadCa } from './ca';
 import { verify } from './operators/verify';
 import type { ConnectOptions } from './options';
@@ -167,11 +176,7 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
     return () => {
       credentials.unsubscribe();
       server?.close();
-      for (const raw of sockets) {
-        raw.end();
-        const timer = setTimeout(() => raw.destroy(), resolved.shutdownTimeout);
-        raw.once('close', () => clearTimeout(timer));
-      }
+      closeGracefully(sockets, resolved.shutdownTimeout);
     };
   });
 }
@@ -185,25 +190,7 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
  * listenPlain({ port: 2525, credentials: { cert, key } }).subscribe((e) => e.type === 'connection' && console.log(`from ${e.remoteAddress}`));
  * ```
  */
-export type PlainServerEvent =
-  | {
-      /** The server accepts connections. */
-      readonly type: 'listening';
-      /** Address it listens on. */
-      readonly host: string;
-      /** Port it listens on. */
-      readonly port: number;
-    }
-  | {
-      /** A client connected (in plaintext). */
-      readonly type: 'connection';
-      /** Where it comes from. */
-      readonly remoteAddress: string;
-      /** Its port. */
-      readonly remotePort: number;
-      /** The connection's events: `plaintext`, `data`, then — after `startTls()` — those of a TLS connection. */
-      readonly events: Observable<StartTlsEvent>;
-    };
+export type PlainServerEvent = ListeningEvent | ConnectionEvent<StartTlsEvent>;
 
 function plaintextServerConnection(
   raw: Socket,
