@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, mergeMap, takeWhile } from 'rxjs';
+import { connectPlain, converse, line, lines, startTls, type Dialogue, type Outbound, type StartTlsEvent } from '../../lib';
+import { collect } from '../support/collect';
 import { createTestPki, type TestPki } from '../../lib/testing';
 import { runImapClient, formatSummary } from '../../examples/imap-client';
 import { ImapError } from '../../examples/imap/dialogue';
@@ -101,6 +103,31 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
     );
     expect(formatSummary(summary).split('\n').slice(2, 4)).toEqual(['Mailboxes: INBOX', 'INBOX: 1 message']);
   });
+  it('IMAP STARTTLS on the plaintext port: upgrades, verifies Dovecot, then logs in', async () => {
+    const seen: string[] = [];
+    let secure = false;
+    const dialogue: Dialogue<StartTlsEvent> = (events$) =>
+      events$.pipe(
+        mergeMap((e): Outbound[] => {
+          if (e.type === 'connected') {
+            secure = true;
+            return [line(`a2 LOGIN joe ${PASSWORD}`)];
+          }
+          if (e.type !== 'line') return [];
+          seen.push(`${secure ? 'tls' : 'plain'}: ${e.text.split(' ').slice(0, 2).join(' ')}`);
+          if (!secure && e.text.startsWith('* OK')) return [line('a1 STARTTLS')];
+          if (!secure && e.text.startsWith('a1 OK')) return [startTls()];
+          if (e.text.startsWith('a2 OK')) return [line('a3 LOGOUT')];
+          return [];
+        }),
+        takeWhile((out) => !(typeof out === 'object' && 'type' in out && out.type === 'line' && out.text === 'a3 LOGOUT'), true),
+      );
+    const { events, error } = await collect(connectPlain({ host: 'localhost', port: dovecot.starttlsPort, ca: pki.ca.cert }).pipe(lines(), converse(dialogue)));
+    expect(error).toBeUndefined();
+    expect(seen).toEqual(expect.arrayContaining(['plain: * OK', 'plain: a1 OK', 'tls: a2 OK']));
+    expect(events.find((e) => e.type === 'connected')).toMatchObject({ peer: { subject: 'CN=localhost' } });
+  });
+
   // Last: after a failed login Dovecot delays further logins from the same address (its auth penalty).
   it('reports a bad password clearly', async () => {
     const error = await firstValueFrom(

@@ -12,7 +12,10 @@ export function describeWithDovecot(name: string, body: () => void): void {
 }
 
 export interface RunningDovecot {
+  /** IMAPS (TLS from the first byte). */
   readonly port: number;
+  /** IMAP with STARTTLS (plaintext until upgraded; LOGIN refused before). */
+  readonly starttlsPort: number;
   readonly pid: number;
   readonly dir: string;
   /** Stops the server by its PID and removes its directory. */
@@ -91,6 +94,7 @@ export async function startDovecot(pki: TestPki): Promise<RunningDovecot> {
     }
   }
   const port = await freePort();
+  const starttlsPort = await freePort();
   const conf = join(dir, 'dovecot.conf');
   await writeFile(
     conf,
@@ -127,7 +131,7 @@ userdb {
 service imap-login {
   chroot =
   inet_listener imap {
-    port = 0
+    port = ${starttlsPort}
   }
   inet_listener imaps {
     port = ${port}
@@ -163,5 +167,5 @@ service anvil {
     await stop();
     throw new Error(`dovecot did not start listening on 127.0.0.1:${port}:\n${text}`);
   }
-  return { port, pid: child.pid as number, dir, stop, log };
+  return { port, starttlsPort, pid: child.pid as number, dir, stop, log };
 }
