@@ -16,6 +16,8 @@ module.exports = tseslint.config(
       // Options are checked at run time for JavaScript callers, whatever their static types say.
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // { writer, ...rest } is how a field is left out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
   {

@@ -122,7 +122,9 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
         }),
         takeWhile((out) => !(typeof out === 'object' && 'type' in out && out.type === 'line' && out.text === 'a3 LOGOUT'), true),
       );
-    const { events, error } = await collect(connectPlain({ host: 'localhost', port: dovecot.starttlsPort, ca: pki.ca.cert }).pipe(lines(), converse(dialogue)));
+    const { events, error } = await collect(
+      connectPlain({ host: 'localhost', port: dovecot.starttlsPort, ca: pki.ca.cert }).pipe(lines(), converse(dialogue)),
+    );
     expect(error).toBeUndefined();
     expect(seen).toEqual(expect.arrayContaining(['plain: * OK', 'plain: a1 OK', 'tls: a2 OK']));
     expect(events.find((e) => e.type === 'connected')).toMatchObject({ peer: { subject: 'CN=localhost' } });

@@ -1,0 +1,140 @@
+import { createInterface } from 'node:readline';
+import { EMPTY, Observable, concat, filter, from, ignoreElements, map, merge, mergeMap, startWith, switchMap, take, timer } from 'rxjs';
+import { readFileSync } from 'node:fs';
+import { connect } from '../connect';
+import type { StartTlsEvent, TlsEvent } from '../events';
+import { converse, type Dialogue } from '../operators/converse';
+import { lines } from '../operators/lines';
+import { line, type Outbound } from '../outbound';
+import { allOf } from '../policies/combinators';
+import { fingerprint } from '../policies/fingerprint';
+import { insecureAcceptAnyCertificate } from '../policies/insecure';
+import { pin } from '../policies/pin';
+import type { VerificationPolicy } from '../policies/policy';
+import { strict } from '../policies/strict';
+import { trustOnFirstUse } from '../policies/trust-on-first-use';
+import { connectPlain } from '../starttls';
+import { json, problems, styleFor, summary } from './output';
+import { starttlsPreamble, type StartTlsProtocol } from './starttls-preambles';
+import type { Target } from './target';
+
+/** The options of `rxtls connect`, parsed. */
+export interface ConnectCommand {
+  readonly target: Target;
+  readonly ca?: string;
+  readonly pins: readonly string[];
+  readonly fingerprint?: string;
+  readonly tofu?: string;
+  readonly servername?: string;
+  readonly alpn: readonly string[];
+  readonly cert?: string;
+  readonly key?: string;
+  readonly starttls?: StartTlsProtocol;
+  readonly timeoutSeconds?: number;
+  readonly send: readonly string[];
+  readonly idleSeconds: number;
+  readonly json: boolean;
+  readonly insecure: boolean;
+}
+
+/** The policy the flags ask for: strict by default; pins on top of it; the rest instead of it. */
+export function policyOf(command: ConnectCommand): VerificationPolicy {
+  if (command.insecure) return insecureAcceptAnyCertificate();
+  if (command.fingerprint) return fingerprint(command.fingerprint);
+  if (command.tofu) return trustOnFirstUse(command.tofu);
+  const base = strict(command.ca === undefined ? {} : { ca: command.ca });
+  return command.pins.length > 0 ? allOf(base, pin(...command.pins)) : base;
+}
+
+/** Lines typed (or piped) on standard input; completes at end of input (Ctrl-D). */
+function stdinLines(): Observable<string> {
+  return new Observable<string>((subscriber) => {
+    const reader = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    reader.on('line', (text) => subscriber.next(text));
+    reader.on('close', () => subscriber.complete());
+    return () => reader.close();
+  });
+}
+
+/**
+ * What the command says once connected: `--send` lines, then silence for `--idle` seconds ends
+ * it; otherwise standard input, until it ends.
+ */
+function userDialogue(command: ConnectCommand): Dialogue<StartTlsEvent> {
+  return (events$) => {
+    const verified$ = events$.pipe(
+      filter((e) => e.type === 'connected'),
+      take(1),
+    );
+    const said$: Observable<Outbound> =
+      command.send.length > 0
+        ? concat(
+            from(command.send.map((text) => line(text))),
+            events$.pipe(
+              filter((e) => e.type === 'line'),
+              startWith(undefined),
+              switchMap(() => timer(command.idleSeconds * 1000)),
+              take(1),
+              ignoreElements(),
+            ),
+          )
+        : stdinLines().pipe(map((text) => line(text)));
+    const preamble$ = command.starttls ? starttlsPreamble(command.starttls)(events$) : EMPTY;
+    return merge(preamble$ as Observable<Outbound>, verified$.pipe(mergeMap(() => said$)));
+  };
+}
+
+/** Runs `rxtls connect`; resolves to the exit status. */
+export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
+  const style = styleFor(stdout, process.env);
+  const { host, port } = command.target;
+  const options = {
+    host,
+    port,
+    verify: policyOf(command),
+    ...(command.servername !== undefined && { servername: command.servername }),
+    ...(command.alpn.length > 0 && { alpn: command.alpn }),
+    ...(command.cert !== undefined && { cert: readFileSync(command.cert), key: readFileSync(command.key ?? command.cert) }),
+    ...(command.timeoutSeconds !== undefined && {
+      connectTimeout: command.timeoutSeconds * 1000,
+      handshakeTimeout: command.timeoutSeconds * 1000,
+    }),
+  };
+  const events$: Observable<StartTlsEvent> = command.starttls ? connectPlain(options) : connect(options);
+  const print = (text: string) => stdout.write(`${text}\n`);
+  return new Promise((resolve) => {
+    let status = 1;
+    events$.pipe(lines(), converse(userDialogue(command))).subscribe({
+      next: (event: StartTlsEvent) => {
+        if (command.json) {
+          const { writer, ...rest } = event as TlsEvent & { writer?: unknown };
+          if (event.type !== 'data') print(json({ ...rest, target: `${host}:${port}` }));
+        }
+        switch (event.type) {
+          case 'connected':
+            status = 0;
+            if (!command.json) print(summary(`${host}:${port}`, event.peer, event.session, style));
+            break;
+          case 'line':
+            if (!command.json) print(event.text);
+            break;
+          case 'certFailed':
+            status = 2;
+            if (!command.json) stderr.write(`${problems(event.errors, style)}\n`);
+            break;
+          case 'closed':
+            if (status === 0 && !event.clean)
+              stderr.write(`note: the connection was not closed cleanly${event.error ? `: ${event.error.message}` : ''}\n`);
+            break;
+          default:
+            break;
+        }
+      },
+      error: (error: Error & { code?: string }) => {
+        stderr.write(`rxtls: ${error.message}\n`);
+        resolve(1);
+      },
+      complete: () => resolve(status),
+    });
+  });
+}

@@ -1,0 +1,60 @@
+import { Observable } from 'rxjs';
+import type { StartTlsEvent } from '../events';
+import type { Dialogue } from '../operators/converse';
+import { line, startTls, type Outbound } from '../outbound';
+
+/** Protocols whose STARTTLS the command knows. */
+export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3' | 'ftp';
+
+export const STARTTLS_PROTOCOLS: readonly StartTlsProtocol[] = ['smtp', 'imap', 'pop3', 'ftp'];
+
+/** One step: the reply awaited (matched on the last line of a reply) and what to send then. */
+interface Step {
+  readonly expect: RegExp;
+  readonly then: Outbound;
+}
+
+const STEPS: Record<StartTlsProtocol, readonly Step[]> = {
+  // RFC 3207: greeting, EHLO, STARTTLS, 220
+  smtp: [
+    { expect: /^220 /, then: line('EHLO rxtls') },
+    { expect: /^250 /, then: line('STARTTLS') },
+    { expect: /^220 /, then: startTls() },
+  ],
+  // RFC 3501 §6.2.1
+  imap: [
+    { expect: /^\* (OK|PREAUTH)/i, then: line('s1 STARTTLS') },
+    { expect: /^s1 OK/i, then: startTls() },
+  ],
+  // RFC 2595 §4
+  pop3: [
+    { expect: /^\+OK/, then: line('STLS') },
+    { expect: /^\+OK/, then: startTls() },
+  ],
+  // RFC 4217 §4
+  ftp: [
+    { expect: /^220 /, then: line('AUTH TLS') },
+    { expect: /^234 /, then: startTls() },
+  ],
+};
+
+/**
+ * The plaintext part of a protocol, up to and including `startTls()`: it answers each expected
+ * reply with the next command, fails on anything else, and completes once the upgrade began.
+ */
+export function starttlsPreamble(protocol: StartTlsProtocol): Dialogue<StartTlsEvent> {
+  const steps = STEPS[protocol];
+  return (events$) =>
+    new Observable<Outbound>((out) => {
+      let at = 0;
+      return events$.subscribe((event) => {
+        if (event.type !== 'line' || at >= steps.length) return;
+        if (/^\d{3}-/.test(event.text)) return; // more lines of a multi-line reply follow
+        const step = steps[at] as Step;
+        if (!step.expect.test(event.text)) return out.error(new Error(`${protocol} STARTTLS: unexpected reply "${event.text}"`));
+        at += 1;
+        out.next(step.then);
+        if (at === steps.length) out.complete();
+      });
+    });
+}

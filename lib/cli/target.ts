@@ -1,0 +1,20 @@
+/** HOST[:PORT] from the command line. */
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses HOST[:PORT] (and [IPv6]:PORT); throws a message naming what is wrong. */
+export function parseTarget(text: string | undefined, defaultPort: number): Target {
+  if (!text) throw new Error('HOST[:PORT] is required');
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const [host, portText] = bracketed
+    ? [bracketed[1], bracketed[2]]
+    : text.includes(':') && text.indexOf(':') === text.lastIndexOf(':')
+      ? text.split(':')
+      : [text, undefined];
+  const port = portText === undefined ? defaultPort : Number(portText);
+  if (!host) throw new Error(`no host in "${text}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port must be 1-65535 in "${text}"`);
+  return { host, port };
+}

@@ -1,0 +1,230 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EMPTY, mergeMap, type Subscription } from 'rxjs';
+import { converse, lines, listenPlain } from '../lib';
+import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
+import { smtpServer } from '../examples/smtp/server';
+import { styleFor } from '../lib/cli/output';
+import { freePort } from './interop/peers';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+/** Runs the built command; never throws on a non-zero exit. */
+async function rxtls(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run('node', [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let pki: TestPki;
+let dir: string;
+let caFile: string;
+const servers: TestServer[] = [];
+const subscriptions: Subscription[] = [];
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build'], { cwd: ROOT });
+  pki = await createTestPki();
+  dir = await mkdtemp(join(tmpdir(), 'rxtls-cli-'));
+  caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, pki.ca.cert);
+}, 120_000);
+afterEach(async () => {
+  subscriptions.splice(0).forEach((s) => s.unsubscribe());
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function echoServer(credentials?: { cert: string; key: string }): Promise<number> {
+  const server = await startTlsServer({
+    ...(credentials ?? (await pki.leaf())),
+    greeting: '* OK hello from the test server\r\n',
+    echo: true,
+  });
+  servers.push(server);
+  return server.port;
+}
+
+describe('output style', () => {
+  const tty = { isTTY: true };
+  const pipe = { isTTY: false };
+  it('colours a terminal, not a pipe, and never with NO_COLOR', () => {
+    expect(styleFor(tty, {}).red('x')).toBe('\u001b[31mx\u001b[0m');
+    expect(styleFor(tty, { NO_COLOR: '1' }).red('x')).toBe('x');
+    expect(styleFor(pipe, {}).red('x')).toBe('x');
+  });
+});
+
+describe('rxtls (the command)', () => {
+  it('prints help and its version, and explains bad arguments without a stack trace', async () => {
+    expect((await rxtls(['--help'])).stdout).toContain('usage: rxtls <command>');
+    expect((await rxtls(['--version'])).stdout).toBe('rxtls 0.1.0\n');
+    expect((await rxtls(['connect', '--help'])).stdout).toContain('--starttls PROTO');
+    for (const args of [
+      ['connect'],
+      ['connect', 'h:99999'],
+      ['connect', 'h', '--bogus'],
+      ['serve'],
+      ['frobnicate'],
+      ['connect', 'h', '--starttls', 'gopher'],
+    ]) {
+      const result = await rxtls(args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^rxtls: .+\n(usage: rxtls)/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('connect --send: prints the summary, sends the lines, prints what comes back, exits 0', async () => {
+    const leaf = await pki.leaf();
+    const port = await echoServer(leaf);
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'ping', '--send', 'pong', '--idle', '0.5']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Connected to localhost:${port} — verified`);
+    expect(result.stdout).toMatch(/TLSv1\.3, TLS_\w+, ALPN none, new session/);
+    expect(result.stdout).toContain(`pin      ${leaf.spkiPin}`);
+    expect(result.stdout).toMatch(/0 {2}CN=localhost\n\s+issuer {3}CN=rxtls test root CA/);
+    expect(result.stdout.split('\n').slice(-4)).toEqual(['* OK hello from the test server', 'ping', 'pong', '']);
+  });
+
+  it('--json prints one parseable event per line', async () => {
+    const port = await echoServer();
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'ping', '--idle', '0.5', '--json']);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; text?: string; peer?: { subject: string } });
+    expect(events.map((e) => e.type)).toEqual(['connected', 'line', 'line', 'closed']);
+    expect(events[0]?.peer?.subject).toBe('CN=localhost');
+    expect(events[2]?.text).toBe('ping');
+  });
+
+  it.each([
+    ['expired', (p: TestPki) => p.expired(), ['CERT_HAS_EXPIRED: certificate has expired']],
+    ['self-signed', (p: TestPki) => p.selfSigned(), ['DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate']],
+    ['wrong-host', (p: TestPki) => p.leaf({ names: ['elsewhere.test'] }), ['ERR_TLS_CERT_ALTNAME_INVALID: ']],
+  ])('exits 2 and lists every problem for a %s certificate', async (_name, make, expected) => {
+    const port = await echoServer(await make(pki));
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'secret']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Certificate verification failed:');
+    for (const problem of expected) expect(result.stderr).toContain(`  ${problem}`);
+    expect(result.stdout).not.toContain('hello from the test server');
+  });
+
+  it('exits 1 for a refused connection, naming host:port', async () => {
+    const port = await echoServer();
+    servers.splice(0).forEach((s) => void s.close());
+    await new Promise((r) => setTimeout(r, 50));
+    const result = await rxtls(['connect', `127.0.0.1:${port}`, '--ca', caFile, '--send', 'x']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`rxtls: 127.0.0.1:${port}: connection refused (connect ECONNREFUSED 127.0.0.1:${port})\n`);
+  });
+
+  it('pin prints the SPKI pins of the chain, equal to what the openssl command computes, even for an untrusted server', async () => {
+    const self = await pki.selfSigned();
+    const port = await echoServer(self);
+    const certFile = join(dir, 'self.pem');
+    await writeFile(certFile, self.cert);
+    const result = await rxtls(['pin', `localhost:${port}`]);
+    expect(result.code).toBe(0);
+    const { stdout: opensslPin } = await run('sh', [
+      '-c',
+      `openssl x509 -pubkey -noout -in ${certFile} | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`,
+    ]);
+    expect(result.stdout).toBe(
+      `sha256/${opensslPin.trim()}  CN=localhost\nchain NOT verified against Node's root store: DEPTH_ZERO_SELF_SIGNED_CERT (self-signed certificate)\n`,
+    );
+  });
+
+  it('--starttls smtp upgrades against a local STARTTLS server', async () => {
+    const credentials = await pki.leaf();
+    const port = await new Promise<number>((resolve, reject) =>
+      subscriptions.push(
+        listenPlain({ credentials })
+          .pipe(
+            mergeMap((e) => {
+              if (e.type === 'listening') resolve(e.port);
+              if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
+              return EMPTY;
+            }),
+          )
+          .subscribe({ error: reject }),
+      ),
+    );
+    const result = await rxtls([
+      'connect',
+      `localhost:${port}`,
+      '--starttls',
+      'smtp',
+      '--ca',
+      caFile,
+      '--send',
+      'EHLO cli.test',
+      '--send',
+      'QUIT',
+      '--idle',
+      '0.5',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('— verified');
+    expect(result.stdout).toContain('250 smtp.rxtls.test at your service, securely');
+    expect(result.stdout).toContain('221 2.0.0 Bye');
+  });
+
+  it('talks to openssl s_server (-rev answers each line reversed)', async () => {
+    const port = await freePort();
+    const leaf = await pki.leaf();
+    await writeFile(join(dir, 's.pem'), leaf.cert);
+    await writeFile(join(dir, 's.key'), leaf.key);
+    const server = spawn('openssl', [
+      's_server',
+      '-accept',
+      String(port),
+      '-naccept',
+      '1',
+      '-rev',
+      '-cert',
+      join(dir, 's.pem'),
+      '-key',
+      join(dir, 's.key'),
+    ]);
+    try {
+      await new Promise<void>((resolve) => server.stdout.on('data', (c: Buffer) => c.toString().includes('ACCEPT') && resolve()));
+      const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'hello openssl', '--idle', '0.5']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('lssnepo olleh');
+    } finally {
+      server.kill();
+    }
+  });
+
+  it('interactive: lines piped on stdin are sent, replies printed, end of input closes gracefully', async () => {
+    const port = await echoServer();
+    const child = spawn('node', [CLI, 'connect', `localhost:${port}`, '--ca', caFile], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes('hello from the test server') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.stdin.write('typed by a person\n');
+    while (!stdout.includes('typed by a person') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.stdin.end(); // Ctrl-D
+    expect(await exited).toBe(0);
+    expect(stdout.trim().split('\n').slice(-2)).toEqual(['* OK hello from the test server', 'typed by a person']);
+  });
+});
