@@ -87,6 +87,11 @@ describe('the published package (npm pack)', () => {
     expect(stdout).toBe('hello from rxtls\n');
   });
 
+  it('installs the rxtls command (npx rxtls)', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'rxtls', '--version'], { cwd: dir });
+    expect(stdout).toBe('rxtls 0.1.0\n');
+  });
+
   it("shares the application's single RxJS instance (a peer dependency)", async () => {
     const { stdout } = await run(
       'node',
