@@ -26,7 +26,7 @@ import { verify } from './operators/verify';
 import { clientPeer, peerChain, sessionInfo } from './peer-info';
 import { strict } from './policies/strict';
 import type { VerificationPolicy } from './policies/policy';
-import { establishedConnection } from './transport/established-connection';
+import { establishedConnection, type EstablishedLimits } from './transport/established-connection';
 
 /**
  * A server's certificate and key (PEM), and optionally others chosen by SNI server name.
@@ -398,16 +398,20 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
   };
 }
 
+/** The limits of one server-side connection, named after its peer. */
+export function serverLimits(socket: Socket, options: ResolvedListenOptions): EstablishedLimits {
+  return {
+    maxPendingWriteBytes: options.maxPendingWriteBytes,
+    closeTimeout: options.closeTimeout,
+    host: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+  };
+}
+
 /** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
 export function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
   const raw = new Observable<RawTlsEvent>((subscriber) => {
-    const limits = {
-      maxPendingWriteBytes: options.maxPendingWriteBytes,
-      closeTimeout: options.closeTimeout,
-      host: socket.remoteAddress ?? '',
-      port: socket.remotePort ?? 0,
-    };
-    const connection = establishedConnection(socket, subscriber, limits);
+    const connection = establishedConnection(socket, subscriber, serverLimits(socket, options));
     const chain = peerChain(socket);
     const problems: CertError[] = [];
     if (options.requestCert) {

@@ -8,6 +8,7 @@ import {
   closeGracefully,
   resolveListenOptions,
   serverConnection,
+  serverLimits,
   type ConnectionEvent,
   type ListeningEvent,
   type ListenOptions,
@@ -200,12 +201,7 @@ function plaintextServerConnection(
   return new Observable<StartTlsEvent>((subscriber) => {
     let upgrade: Subscription | undefined;
     let secure: TLSSocket | undefined;
-    const limits = {
-      maxPendingWriteBytes: options.maxPendingWriteBytes,
-      closeTimeout: options.closeTimeout,
-      host: raw.remoteAddress ?? '',
-      port: raw.remotePort ?? 0,
-    };
+    const limits = serverLimits(raw, options);
     const connection = establishedConnection(raw, subscriber, limits);
     const writer = plaintextWriter(connection.accept(), () => {
       connection.detach();
