@@ -33,6 +33,15 @@ const OPENSSL_REASONS: Readonly<Record<string, string>> = {
   CERT_UNTRUSTED: 'certificate not trusted',
   CERT_REJECTED: 'certificate rejected',
   HOSTNAME_MISMATCH: 'hostname mismatch',
+  UNSPECIFIED: 'unspecified certificate verification error',
+  KEYUSAGE_NO_CERTSIGN: 'key usage does not include certificate signing',
+  KEYUSAGE_NO_DIGITAL_SIGNATURE: 'key usage does not include digital signature',
+  INVALID_NON_CA: 'invalid non-CA certificate (has CA markings)',
+  PATH_LOOP: 'Path loop',
+  INVALID_EXTENSION: 'invalid or inconsistent certificate extension',
+  EXCLUDED_VIOLATION: 'excluded subtree violation',
+  PERMITTED_VIOLATION: 'permitted subtree violation',
+  UNSUPPORTED_SIGNATURE_ALGORITHM: 'Cannot find certificate signature algorithm',
   EE_KEY_TOO_SMALL: 'EE certificate key too weak',
   CA_KEY_TOO_SMALL: 'CA certificate key too weak',
   CA_MD_TOO_WEAK: 'CA signature digest algorithm too weak',
@@ -53,4 +62,18 @@ export function uniqueCertErrors(errors: readonly CertError[]): CertError[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * OpenSSL's verdict on a finished handshake, as a code. Node names only some OpenSSL codes and
+ * reports the rest as `UNSPECIFIED`; its handle's `verifyError()` still carries OpenSSL's own
+ * reason, which names the code exactly (`EE_KEY_TOO_SMALL`, `INVALID_CA`, `CA_MD_TOO_WEAK`, …).
+ */
+export function opensslVerdict(socket: { readonly authorizationError?: unknown }): string | undefined {
+  const code = typeof socket.authorizationError === 'string' && socket.authorizationError !== '' ? socket.authorizationError : undefined;
+  if (code !== 'UNSPECIFIED') return code;
+  const handle = (socket as { _handle?: { verifyError?: () => Error | null } })._handle;
+  const reason = handle?.verifyError?.()?.message.toLowerCase();
+  const named = Object.entries(OPENSSL_REASONS).find(([, text]) => text.toLowerCase() === reason);
+  return named ? named[0] : code;
 }

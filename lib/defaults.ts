@@ -43,3 +43,13 @@ export const DEFAULT_LINE_ENDING = '\r\n';
 
 /** Largest literal `lines({ literal })` accepts: 16 MiB. */
 export const DEFAULT_MAX_LITERAL_LENGTH = 16 * 1024 * 1024;
+
+/**
+ * OpenSSL security level for every context rxtls builds: 2, as Debian and Ubuntu configure
+ * OpenSSL — RSA and DH keys under 2048 bits (\`EE_KEY_TOO_SMALL\`) and SHA-1 signatures
+ * (\`CA_MD_TOO_WEAK\`) are refused. Node's own default is 1. Override with \`tls: { ciphers }\`.
+ */
+export const DEFAULT_SECURITY_LEVEL = 2;
+
+/** The cipher string that carries {@link DEFAULT_SECURITY_LEVEL}. */
+export const DEFAULT_CIPHERS = `DEFAULT@SECLEVEL=${DEFAULT_SECURITY_LEVEL}`;

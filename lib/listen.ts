@@ -11,8 +11,9 @@ import {
 import { EMPTY, Observable, from, isObservable, mergeMap, type ObservableInput } from 'rxjs';
 import { loadCa, type CaSource, type LoadedCa } from './ca';
 import { defaultTrustAnchors, findProblems } from './certificate-checks';
-import { certError } from './cert-errors';
+import { certError, opensslVerdict } from './cert-errors';
 import {
+  DEFAULT_CIPHERS,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
@@ -208,7 +209,11 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
 
     const apply = (credentials: ServerCredentials) => {
       // Each emission builds the contexts new handshakes get; established connections keep theirs.
-      const base = { minVersion: resolved.minVersion, ...(resolved.trusted && { ca: [...resolved.trusted.pems] }) };
+      const base = {
+        minVersion: resolved.minVersion,
+        ciphers: DEFAULT_CIPHERS,
+        ...(resolved.trusted && { ca: [...resolved.trusted.pems] }),
+      };
       const byName = new Map<string, SecureContext>();
       for (const [name, named] of Object.entries(credentials.sni ?? {}))
         byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
@@ -418,7 +423,7 @@ export function serverConnection(socket: TLSSocket, options: ResolvedListenOptio
       if (chain.length === 0) problems.push(certError('NO_PEER_CERTIFICATE', 'the client presented no certificate'));
       else {
         const anchors = () => options.trusted?.certificates ?? defaultTrustAnchors();
-        problems.push(...findProblems(chain, (socket.authorizationError as unknown as string | null) ?? undefined, undefined, anchors));
+        problems.push(...findProblems(chain, opensslVerdict(socket), undefined, anchors));
       }
     }
     subscriber.next({

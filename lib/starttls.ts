@@ -16,6 +16,7 @@ import {
   type ServerCredentials,
 } from './listen';
 import { loadCa } from './ca';
+import { DEFAULT_CIPHERS } from './defaults';
 import { verify } from './operators/verify';
 import type { ConnectOptions } from './options';
 import { establishedConnection } from './transport/established-connection';
@@ -134,6 +135,7 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
                 cert: value.cert,
                 key: value.key,
                 minVersion: resolved.minVersion,
+                ciphers: DEFAULT_CIPHERS,
                 ...(value.passphrase !== undefined && { passphrase: value.passphrase }),
                 ...(ca && { ca: [...ca.pems] }),
               });

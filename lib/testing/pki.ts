@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 // (an ECDSA P-256 key and certificate take well under 20 ms).
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
@@ -69,6 +69,10 @@ export interface IssueOptions {
   readonly usage?: 'server' | 'client' | 'both';
   /** Subject common name; defaults to the first name. */
   readonly commonName?: string;
+  /** The certificate's key: `'ecdsa-p256'` (default), `'rsa-2048'`, or the weak `'rsa-1024'`. */
+  readonly key?: 'ecdsa-p256' | 'rsa-2048' | 'rsa-1024';
+  /** The hash the issuer signs with: `'SHA-256'` (default) or the deprecated `'SHA-1'`. */
+  readonly signatureHash?: 'SHA-256' | 'SHA-1';
 }
 
 /**
@@ -136,7 +140,7 @@ export async function createTestPki(commonName = 'rxtls test root CA'): Promise<
  * ```
  */
 export async function selfSigned(options: IssueOptions = {}): Promise<TestCredentials> {
-  const keys = await generateKeys();
+  const keys = await generateKeys(options.key);
   return generate(options, keys, { keys, name: subjectOf(options), chain: '' });
 }
 
@@ -160,7 +164,7 @@ function authority(creds: TestCredentials, keys: CryptoKeyPair, name: string, ch
   return {
     ...creds,
     async issue(options = {}) {
-      const childKeys = await generateKeys();
+      const childKeys = await generateKeys(options.key);
       const child = await generate(options, childKeys, issuer);
       // An intermediate hands its own certificate (and the chain above it, short of the root) to what it issues.
       return authority(child, childKeys, subjectOf(options), options.ca ? child.cert : '');
@@ -170,8 +174,22 @@ function authority(creds: TestCredentials, keys: CryptoKeyPair, name: string, ch
 
 const PEM_END = '-----END CERTIFICATE-----';
 
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+async function generateKeys(kind: IssueOptions['key'] = 'ecdsa-p256'): Promise<CryptoKeyPair> {
+  const algorithm =
+    kind === 'ecdsa-p256'
+      ? ECDSA_P256
+      : {
+          name: 'RSASSA-PKCS1-v1_5',
+          modulusLength: kind === 'rsa-1024' ? 1024 : 2048,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: 'SHA-256',
+        };
+  return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+/** How an issuer's key signs, with the hash asked for. */
+function signingAlgorithm(issuerKey: CryptoKey, hash: string): Algorithm & { hash: string } {
+  return { name: issuerKey.algorithm.name, hash };
 }
 
 function subjectOf(options: IssueOptions): string {
@@ -192,7 +210,8 @@ async function generate(options: IssueOptions, keys: CryptoKeyPair, issuer: Issu
       // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
       options.ca
         ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
-        : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        : x509.KeyUsageFlags.digitalSignature |
+            (keys.publicKey.algorithm.name === 'ECDSA' ? x509.KeyUsageFlags.keyAgreement : x509.KeyUsageFlags.keyEncipherment),
       true,
     ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
@@ -216,7 +235,7 @@ async function generate(options: IssueOptions, keys: CryptoKeyPair, issuer: Issu
     issuer: issuer.name,
     notBefore: options.notBefore ?? new Date(Date.now() - 60 * 60 * 1000),
     notAfter: options.notAfter ?? new Date(Date.now() + 30 * DAY),
-    signingAlgorithm: ALGORITHM,
+    signingAlgorithm: signingAlgorithm(issuer.keys.privateKey, options.signatureHash ?? 'SHA-256'),
     publicKey: keys.publicKey,
     signingKey: issuer.keys.privateKey,
     extensions,

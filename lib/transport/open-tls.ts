@@ -5,6 +5,8 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../ca';
 import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificate-checks';
+import { opensslVerdict } from '../cert-errors';
+import { DEFAULT_CIPHERS } from '../defaults';
 import { InvalidOptionError, TransportError } from '../errors';
 import type { RawTlsEvent } from '../events';
 import type { HandshakeFacts } from '../policies/policy';
@@ -79,6 +81,7 @@ async function contextFor(options: ResolvedConnectOptions): Promise<PreparedCont
       ...(ca && { ca: [...ca.pems] }),
       ...(options.cert !== undefined && { cert: options.cert, key: options.key, passphrase: options.passphrase }),
       minVersion: options.minVersion,
+      ciphers: options.tls.ciphers ?? DEFAULT_CIPHERS,
       ...(options.maxVersion && { maxVersion: options.maxVersion }),
     });
   } catch (error) {
@@ -187,9 +190,9 @@ function start(
       fail('ERR_TLS_PEER_CERTIFICATE', `could not read the peer's certificate: ${(error as Error).message}`, error);
       return;
     }
-    const opensslCode = socket.authorizationError as unknown as string | undefined;
+    const opensslCode = opensslVerdict(socket);
     if (chain.length > 0) {
-      facts = { peer: peerInfo(socket, chain, servername), problems: findProblems(chain, opensslCode || undefined, servername, anchors) };
+      facts = { peer: peerInfo(socket, chain, servername), problems: findProblems(chain, opensslCode, servername, anchors) };
     } else if (socket.isSessionReused() && options.session) {
       // TLS 1.3 resumption sends no certificate: judge the peer as it was when the ticket was issued.
       facts = factsByTicket.get(options.session);
