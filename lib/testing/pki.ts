@@ -44,6 +44,8 @@ export interface TestCredentials {
 export interface TestAuthority extends TestCredentials {
   /** Issues a leaf (or, with `ca: true`, an intermediate) signed by this authority. */
   issue(options?: IssueOptions): Promise<TestCredentials & TestAuthority>;
+  /** A CRL (PEM) signed by this authority that revokes `revoked`; pass it as `tls: { crl }`. */
+  revocationList(revoked?: readonly TestCredentials[]): Promise<string>;
 }
 
 /**
@@ -169,6 +171,21 @@ function authority(creds: TestCredentials, keys: CryptoKeyPair, name: string, ch
       // An intermediate hands its own certificate (and the chain above it, short of the root) to what it issues.
       return authority(child, childKeys, subjectOf(options), options.ca ? child.cert : '');
     },
+    async revocationList(revoked = []) {
+      const list = await x509.X509CrlGenerator.create({
+        issuer: name,
+        thisUpdate: new Date(Date.now() - 60_000),
+        nextUpdate: new Date(Date.now() + DAY),
+        signingAlgorithm: signingAlgorithm(keys.privateKey, 'SHA-256'),
+        signingKey: keys.privateKey,
+        entries: revoked.map((r) => ({
+          serialNumber: new X509Certificate(r.cert).serialNumber,
+          revocationDate: new Date(Date.now() - 60_000),
+        })),
+      });
+      // OpenSSL wants the X509 CRL label.
+      return list.toString('pem').replace(/-----(BEGIN|END) CRL-----/g, '-----$1 X509 CRL-----');
+    },
   };
 }
 
@@ -184,7 +201,7 @@ async function generateKeys(kind: IssueOptions['key'] = 'ecdsa-p256'): Promise<C
           publicExponent: new Uint8Array([1, 0, 1]),
           hash: 'SHA-256',
         };
-  return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 }
 
 /** How an issuer's key signs, with the hash asked for. */

@@ -250,3 +250,21 @@ describe('certificate matrix: server side, client certificates', () => {
     outcomes.push(`  server side, ${c.name}: certFailed ${codes.join(', ')}`);
   });
 });
+
+describe('revocation (CRL through tls.crl)', () => {
+  it('a revoked leaf fails with CERT_REVOKED; an unrevoked one connects', async () => {
+    const revoked = await pki.leaf();
+    const fine = await pki.leaf();
+    const crl = await pki.ca.revocationList([revoked]);
+    const results: string[] = [];
+    for (const credentials of [revoked, fine]) {
+      const server = await startTlsServer({ ...credentials, greeting: 'hi\r\n', onConnection: (s) => s.end() });
+      servers.push(server);
+      const { events } = await collect(connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, tls: { crl } }));
+      const first = events[0];
+      results.push(first?.type === 'certFailed' ? first.errors.map((e) => e.code).join(',') : (first?.type ?? ''));
+    }
+    expect(results).toEqual(['CERT_REVOKED', 'connected']);
+    outcomes.push('  revoked leaf (with tls.crl): certFailed CERT_REVOKED');
+  });
+});
