@@ -209,21 +209,8 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
 
     const apply = (credentials: ServerCredentials) => {
       // Each emission builds the contexts new handshakes get; established connections keep theirs.
-      const base = {
-        minVersion: resolved.minVersion,
-        ciphers: DEFAULT_CIPHERS,
-        ...(resolved.trusted && { ca: [...resolved.trusted.pems] }),
-      };
-      const byName = new Map<string, SecureContext>();
-      for (const [name, named] of Object.entries(credentials.sni ?? {}))
-        byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
+      const { main, byName } = serverContexts(credentials, resolved);
       contexts.byName = byName;
-      const main: TlsOptions = {
-        ...base,
-        cert: credentials.cert,
-        key: credentials.key,
-        ...(credentials.passphrase !== undefined && { passphrase: credentials.passphrase }),
-      };
       if (server) server.setSecureContext(main);
       return main;
     };
@@ -299,6 +286,24 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       closeGracefully(sockets, resolved.shutdownTimeout);
     };
   });
+}
+
+/** The options of a server's default context, and a context per SNI name, for these credentials. */
+export function serverContexts(
+  credentials: ServerCredentials,
+  options: ResolvedListenOptions,
+): { main: TlsOptions; byName: Map<string, SecureContext> } {
+  const base = { minVersion: options.minVersion, ciphers: DEFAULT_CIPHERS, ...(options.trusted && { ca: [...options.trusted.pems] }) };
+  const byName = new Map<string, SecureContext>();
+  for (const [name, named] of Object.entries(credentials.sni ?? {}))
+    byName.set(name.toLowerCase(), createSecureContext({ ...base, ...named }));
+  const main: TlsOptions = {
+    ...base,
+    cert: credentials.cert,
+    key: credentials.key,
+    ...(credentials.passphrase !== undefined && { passphrase: credentials.passphrase }),
+  };
+  return { main, byName };
 }
 
 /** Ends every socket (close_notify first, for TLS ones) and destroys those still open after `timeout`. */

@@ -8,6 +8,7 @@ import {
   closeGracefully,
   resolveListenOptions,
   serverConnection,
+  serverContexts,
   serverLimits,
   type ConnectionEvent,
   type ListeningEvent,
@@ -16,7 +17,6 @@ import {
   type ServerCredentials,
 } from './listen';
 import { loadCa } from './ca';
-import { DEFAULT_CIPHERS } from './defaults';
 import { verify } from './operators/verify';
 import type { ConnectOptions } from './options';
 import { establishedConnection } from './transport/established-connection';
@@ -121,6 +121,7 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
       return;
     }
     let context: SecureContext | undefined;
+    let byName = new Map<string, SecureContext>();
     let server: TcpServer | undefined;
     const sockets = new Set<Socket>();
     const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
@@ -131,14 +132,9 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
           (ca) => {
             resolved = { ...resolved, trusted: ca };
             try {
-              context = createSecureContext({
-                cert: value.cert,
-                key: value.key,
-                minVersion: resolved.minVersion,
-                ciphers: DEFAULT_CIPHERS,
-                ...(value.passphrase !== undefined && { passphrase: value.passphrase }),
-                ...(ca && { ca: [...ca.pems] }),
-              });
+              const built = serverContexts(value, resolved);
+              context = createSecureContext(built.main);
+              byName = built.byName;
             } catch (error) {
               subscriber.error(
                 new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }),
@@ -159,7 +155,12 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
           type: 'connection',
           remoteAddress: raw.remoteAddress ?? '',
           remotePort: raw.remotePort ?? 0,
-          events: plaintextServerConnection(raw, resolved, () => context),
+          events: plaintextServerConnection(
+            raw,
+            resolved,
+            () => context,
+            (name) => byName.get(name.toLowerCase()),
+          ),
         });
       });
       server.on('error', (error: NodeJS.ErrnoException) =>
@@ -199,6 +200,7 @@ function plaintextServerConnection(
   raw: Socket,
   options: ResolvedListenOptions,
   context: () => SecureContext | undefined,
+  contextFor: (servername: string) => SecureContext | undefined,
 ): Observable<StartTlsEvent> {
   return new Observable<StartTlsEvent>((subscriber) => {
     let upgrade: Subscription | undefined;
@@ -213,6 +215,7 @@ function plaintextServerConnection(
         secureContext: context(),
         requestCert: options.requestCert,
         rejectUnauthorized: false,
+        SNICallback: (servername, callback) => callback(null, contextFor(servername)),
       });
       secure = tls;
       const timer = setTimeout(

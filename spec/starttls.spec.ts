@@ -136,3 +136,27 @@ describe('STARTTLS: our client and our server', () => {
     expect(heard).toEqual(['STARTTLS', 'EHLO after']);
   });
 });
+
+describe('STARTTLS server: SNI', () => {
+  it('chooses the certificate by the name the client upgrades with', async () => {
+    const named = await pki.leaf({ names: ['mail.a.test'] });
+    const port = await new Promise<number>((resolve, reject) =>
+      subscriptions.push(
+        listenPlain({ credentials: { ...leaf, sni: { 'mail.a.test': named } } })
+          .pipe(
+            mergeMap((e) => {
+              if (e.type === 'listening') resolve(e.port);
+              if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
+              return EMPTY;
+            }),
+          )
+          .subscribe({ error: reject }),
+      ),
+    );
+    const { events } = await collect(
+      connectPlain({ host: '127.0.0.1', servername: 'mail.a.test', port, ca: pki.ca.cert }).pipe(lines(), converse(smtpClient('c'))),
+    );
+    const connected = events.find((e) => e.type === 'connected');
+    expect(connected?.type === 'connected' && connected.peer.fingerprint256).toBe(named.fingerprint256);
+  });
+});

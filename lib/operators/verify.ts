@@ -58,9 +58,14 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
             for (const deliver of waiting) if (!subscriber.closed) deliver();
           });
       };
+      const handle = (event: RawTlsEvent) => (event.type === 'handshake' ? onHandshake(event) : subscriber.next(event));
       subscriber.add(
         source.subscribe({
-          next: (event) => later(() => (event.type === 'handshake' ? onHandshake(event) : subscriber.next(event))),
+          next: (event) => {
+            // The hot path (every data event) allocates nothing unless a policy is still deciding.
+            if (held) held.push(() => handle(event));
+            else handle(event);
+          },
           error: (error: unknown) => later(() => subscriber.error(error)),
           complete: () => later(() => subscriber.complete()),
         }),
