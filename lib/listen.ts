@@ -8,7 +8,7 @@ import {
   type TLSSocket,
   type TlsOptions,
 } from 'node:tls';
-import { EMPTY, Observable, from, isObservable, mergeMap, type ObservableInput } from 'rxjs';
+import { EMPTY, Observable, concatMap, from, isObservable, mergeMap, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
 import { loadCa, type CaSource, type LoadedCa } from './ca';
 import { defaultTrustAnchors, findProblems } from './certificate-checks';
 import { certError, opensslVerdict } from './cert-errors';
@@ -203,8 +203,6 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       subscriber.error(error);
       return;
     }
-    const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
-    const ca = resolved.ca === undefined ? Promise.resolve(undefined) : loadCa(resolved.ca);
     const contexts = { byName: new Map<string, SecureContext>() };
 
     const apply = (credentials: ServerCredentials) => {
@@ -258,25 +256,10 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       });
     };
 
-    const credentialsSubscription = credentials$.subscribe({
-      next: (credentials) => {
-        void ca.then(
-          (loaded) => {
-            if (stopped) return;
-            resolved = { ...resolved, trusted: loaded };
-            try {
-              if (server) apply(credentials);
-              else start(credentials);
-            } catch (error) {
-              subscriber.error(
-                new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }),
-              );
-            }
-          },
-          (error: unknown) => subscriber.error(error),
-        );
-      },
-      error: (error: unknown) => subscriber.error(error),
+    const credentialsSubscription = followCredentials(options, resolved, subscriber, (credentials, withCa) => {
+      resolved = withCa;
+      if (server) apply(credentials);
+      else start(credentials);
     });
 
     return () => {
@@ -285,6 +268,33 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
       server?.close();
       closeGracefully(sockets, resolved.shutdownTimeout);
     };
+  });
+}
+
+/**
+ * Follows a server's credentials — a value, or each emission of an Observable — handing each to
+ * `use` once the CAs for client certificates are loaded, with the options to apply them with.
+ * Credentials OpenSSL cannot use fail the server with an InvalidOptionError.
+ */
+export function followCredentials(
+  options: ListenOptions,
+  resolved: ResolvedListenOptions,
+  subscriber: Subscriber<unknown>,
+  use: (credentials: ServerCredentials, resolved: ResolvedListenOptions) => void,
+): Subscription {
+  const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
+  const trusted = resolved.ca === undefined ? Promise.resolve(undefined) : loadCa(resolved.ca);
+  return credentials$.pipe(concatMap((credentials) => trusted.then((loaded) => ({ credentials, loaded })))).subscribe({
+    next: ({ credentials, loaded }) => {
+      try {
+        use(credentials, { ...resolved, trusted: loaded });
+      } catch (error) {
+        subscriber.error(
+          new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }),
+        );
+      }
+    },
+    error: (error: unknown) => subscriber.error(error),
   });
 }
 

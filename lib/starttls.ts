@@ -1,11 +1,12 @@
 import { createServer as createTcpServer, connect as netConnect, type Server as TcpServer, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
-import { Observable, defer, from, isObservable, type OperatorFunction, type Subscription } from 'rxjs';
+import { Observable, defer, type OperatorFunction, type Subscription } from 'rxjs';
 import { resolveClient } from './connect';
-import { InvalidOptionError, TransportError } from './errors';
+import { TransportError } from './errors';
 import type { PlaintextEvent, PlaintextWriter, RawTlsEvent, StartTlsEvent, TlsEvent } from './events';
 import {
   closeGracefully,
+  followCredentials,
   resolveListenOptions,
   serverConnection,
   serverContexts,
@@ -14,9 +15,7 @@ import {
   type ListeningEvent,
   type ListenOptions,
   type ResolvedListenOptions,
-  type ServerCredentials,
 } from './listen';
-import { loadCa } from './ca';
 import { verify } from './operators/verify';
 import type { ConnectOptions } from './options';
 import { establishedConnection } from './transport/established-connection';
@@ -124,28 +123,12 @@ export function listenPlain(options: ListenOptions): Observable<PlainServerEvent
     let byName = new Map<string, SecureContext>();
     let server: TcpServer | undefined;
     const sockets = new Set<Socket>();
-    const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
-    const trusted = resolved.ca === undefined ? Promise.resolve(undefined) : loadCa(resolved.ca);
-    const credentials = credentials$.subscribe({
-      next: (value: ServerCredentials) =>
-        void trusted.then(
-          (ca) => {
-            resolved = { ...resolved, trusted: ca };
-            try {
-              const built = serverContexts(value, resolved);
-              context = createSecureContext(built.main);
-              byName = built.byName;
-            } catch (error) {
-              subscriber.error(
-                new InvalidOptionError('credentials', '(hidden)', `cannot be used: ${(error as Error).message}`, { cause: error }),
-              );
-              return;
-            }
-            if (!server) start();
-          },
-          (error: unknown) => subscriber.error(error),
-        ),
-      error: (error: unknown) => subscriber.error(error),
+    const credentials = followCredentials(options, resolved, subscriber, (value, withCa) => {
+      resolved = withCa;
+      const built = serverContexts(value, resolved);
+      context = createSecureContext(built.main);
+      byName = built.byName;
+      if (!server) start();
     });
     const start = () => {
       server = createTcpServer((raw) => {

@@ -3,12 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { converse, lines, listenPlain } from '../lib';
+import type { Subscription } from 'rxjs';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
-import { smtpServer } from '../examples/smtp/server';
 import { styleFor } from '../lib/cli/output';
 import { freePort } from './interop/peers';
+import { startSmtpServer } from './support/smtp-server';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -152,20 +151,7 @@ describe('rxtls (the command)', () => {
   });
 
   it('--starttls smtp upgrades against a local STARTTLS server', async () => {
-    const credentials = await pki.leaf();
-    const port = await new Promise<number>((resolve, reject) =>
-      subscriptions.push(
-        listenPlain({ credentials })
-          .pipe(
-            mergeMap((e) => {
-              if (e.type === 'listening') resolve(e.port);
-              if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
-              return EMPTY;
-            }),
-          )
-          .subscribe({ error: reject }),
-      ),
-    );
+    const port = await startSmtpServer(await pki.leaf(), subscriptions);
     const result = await rxtls([
       'connect',
       `localhost:${port}`,

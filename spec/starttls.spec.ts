@@ -1,11 +1,11 @@
 import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
-import { EMPTY, filter, map, mergeMap, Observable, type Subscription } from 'rxjs';
-import { connectPlain, converse, line, lines, listenPlain, startTls, type Outbound, type StartTlsEvent } from '../lib';
+import { filter, mergeMap, type Subscription } from 'rxjs';
+import { connectPlain, converse, line, lines, startTls, type Outbound } from '../lib';
 import { createTestPki, type TestCredentials, type TestPki } from '../lib/testing';
 import { runSmtpClient, smtpClient } from '../examples/smtp-starttls';
-import { smtpServer } from '../examples/smtp/server';
 import { collect, eventually } from './support/collect';
+import { startSmtpServer } from './support/smtp-server';
 
 let pki: TestPki;
 let leaf: TestCredentials;
@@ -22,23 +22,7 @@ afterEach(async () => {
 
 /** Our STARTTLS SMTP-like server; resolves with its port. `heard` collects every line its dialogue sees. */
 function smtp(heard: string[] = []): Promise<number> {
-  return new Promise((resolve, reject) => {
-    subscriptions.push(
-      listenPlain({ credentials: leaf })
-        .pipe(
-          mergeMap((e) => {
-            if (e.type === 'listening') resolve(e.port);
-            if (e.type !== 'connection') return EMPTY;
-            const tapped = e.events.pipe(lines(), (source: Observable<StartTlsEvent>) =>
-              source.pipe(map((x) => (x.type === 'line' && heard.push(x.text), x))),
-            );
-            tapped.pipe(converse(smtpServer)).subscribe({ error: () => undefined });
-            return EMPTY;
-          }),
-        )
-        .subscribe({ error: reject }),
-    );
-  });
+  return startSmtpServer(leaf, subscriptions, heard);
 }
 
 describe('STARTTLS: our client and our server', () => {
@@ -140,19 +124,7 @@ describe('STARTTLS: our client and our server', () => {
 describe('STARTTLS server: SNI', () => {
   it('chooses the certificate by the name the client upgrades with', async () => {
     const named = await pki.leaf({ names: ['mail.a.test'] });
-    const port = await new Promise<number>((resolve, reject) =>
-      subscriptions.push(
-        listenPlain({ credentials: { ...leaf, sni: { 'mail.a.test': named } } })
-          .pipe(
-            mergeMap((e) => {
-              if (e.type === 'listening') resolve(e.port);
-              if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
-              return EMPTY;
-            }),
-          )
-          .subscribe({ error: reject }),
-      ),
-    );
+    const port = await startSmtpServer({ ...leaf, sni: { 'mail.a.test': named } }, subscriptions);
     const { events } = await collect(
       connectPlain({ host: '127.0.0.1', servername: 'mail.a.test', port, ca: pki.ca.cert }).pipe(lines(), converse(smtpClient('c'))),
     );

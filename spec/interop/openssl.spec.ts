@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { connect, converse, line, lines, listen, listenPlain, serve, type TlsEvent } from '../../lib';
-import { smtpServer } from '../../examples/smtp/server';
+import { connect, converse, line, lines, listen, serve, type TlsEvent } from '../../lib';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
+import { startSmtpServer } from '../support/smtp-server';
 import { describeWithOpenssl, runOpenssl, type OpensslProcess } from './openssl';
 import { freePort } from './peers';
 
@@ -188,19 +188,7 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
     });
 
     it('-starttls smtp against our SMTP-like STARTTLS server example: upgrades and verifies', async () => {
-      const port = await new Promise<number>((resolve, reject) => {
-        subscriptions.push(
-          listenPlain({ credentials: leaf })
-            .pipe(
-              mergeMap((e) => {
-                if (e.type === 'listening') resolve(e.port);
-                if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
-                return EMPTY;
-              }),
-            )
-            .subscribe({ error: reject }),
-        );
-      });
+      const port = await startSmtpServer(leaf, subscriptions);
       const c = openssl([
         's_client',
         '-connect',
