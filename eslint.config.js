@@ -3,7 +3,7 @@ const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'docs/', 'node_modules/', 'scratch/', 'coverage/'] },
+  { ignores: ['dist/', 'docs/', 'node_modules/', 'scratch/', 'coverage/', 'tools/buffer-shim.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import split2 from 'split2';
-import { connect, lines } from '../lib';
+import type { Subscription } from 'rxjs';
+import { connect, connectWebSocket, gateway, lines } from '../lib';
 import { createTestPki } from '../lib/testing';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -18,6 +19,8 @@ const TOTAL = Number(process.env['BENCH_MIB'] ?? 256) * 1024 * 1024;
 interface Target {
   readonly port: number;
   readonly ca: string;
+  /** A gateway (in this process) in front of the same server. */
+  readonly gatewayUrl: string;
 }
 interface Result {
   readonly ms: number;
@@ -121,6 +124,18 @@ const variants: Record<string, Variant> = {
         complete: () => done(0, bytes),
       });
     }),
+  'rxtls data via gateway': (target, request) =>
+    timed((done, fail) => {
+      let bytes = 0;
+      connectWebSocket(target.gatewayUrl).subscribe({
+        next: (e) => {
+          if (e.type === 'data') bytes += e.bytes.length;
+          else if (e.type === 'connected') e.writer.write(request);
+        },
+        error: fail,
+        complete: () => done(0, bytes),
+      });
+    }),
   'raw tls socket': (target, request) =>
     timed((done, fail) => {
       const socket = rawSocket(target, request);
@@ -162,7 +177,15 @@ async function main(): Promise<void> {
   const pki = await createTestPki('rxtls bench CA');
   const leaf = await pki.leaf();
   const { child, port } = await startServer(leaf.cert, leaf.key);
-  const target: Target = { port, ca: pki.ca.cert };
+  // The gateway runs in this process: its work and the client's share one event loop.
+  let running: Subscription | undefined;
+  const gatewayUrl = await new Promise<string>((resolve, reject) => {
+    running = gateway({ port: 0, targets: [`localhost:${port}`], upstream: { ca: pki.ca.cert } }).subscribe({
+      next: (e) => e.type === 'listening' && resolve(e.url),
+      error: reject,
+    });
+  });
+  const target: Target = { port, ca: pki.ca.cert, gatewayUrl };
   const mib = TOTAL / (1024 * 1024);
   console.log(`rxtls benchmark: ${mib} MiB per run over loopback TLS, median of ${RUNS} runs, Node ${process.version}\n`);
   try {
@@ -184,15 +207,20 @@ async function main(): Promise<void> {
         `  ratios: ×${(ours / rate('node:readline')).toFixed(2)} readline, ×${(ours / rate('split2')).toFixed(2)} split2, ×${(ours / rate('hand-written splitter')).toFixed(2)} hand-written\n`,
       );
     }
-    const raw = await measure(target, ['rxtls data', 'rxtls data, detectTruncation', 'raw tls socket'], `raw ${TOTAL}\n`);
+    const raw = await measure(
+      target,
+      ['rxtls data', 'rxtls data, detectTruncation', 'rxtls data via gateway', 'raw tls socket'],
+      `raw ${TOTAL}\n`,
+    );
     console.log('raw bytes');
     for (const [name, r] of raw)
       console.log(`  ${name.padEnd(24)} ${(r.bytes / (r.ms / 1000) / 1e6).toFixed(0).padStart(5)} MB/s  (${r.bytes} bytes)`);
     const ratio = (name: string) => ((raw.get('raw tls socket') as Result).ms / (raw.get(name) as Result).ms).toFixed(2);
     console.log(
-      `  ratios to the raw socket: data ×${ratio('rxtls data')}, with detectTruncation ×${ratio('rxtls data, detectTruncation')}`,
+      `  ratios to the raw socket: data ×${ratio('rxtls data')}, with detectTruncation ×${ratio('rxtls data, detectTruncation')}, through the gateway ×${ratio('rxtls data via gateway')}`,
     );
   } finally {
+    running?.unsubscribe();
     child.kill();
   }
 }

@@ -53,3 +53,18 @@ export const DEFAULT_SECURITY_LEVEL = 2;
 
 /** The cipher string that carries {@link DEFAULT_SECURITY_LEVEL}. */
 export const DEFAULT_CIPHERS = `DEFAULT@SECLEVEL=${DEFAULT_SECURITY_LEVEL}`;
+
+/**
+ * Largest WebSocket message rxtls accepts (`connectWebSocket` in Node, `gateway`): 1 MiB. A
+ * bigger one closes the WebSocket with code 1009 (message too big).
+ */
+export const DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * Over a WebSocket, `write()` returns `false` once this many bytes wait in the WebSocket's
+ * buffer (`bufferedAmount`), and `drain()` resolves when fewer do: 64 KiB.
+ */
+export const DEFAULT_WEBSOCKET_HIGH_WATER_BYTES = 64 * 1024;
+
+/** Most WebSocket clients one `gateway` bridges at once: 256. One more is refused with HTTP 503. */
+export const DEFAULT_GATEWAY_MAX_CONNECTIONS = 256;

@@ -109,11 +109,40 @@ export interface TlsWriter {
 export interface ConnectedEvent {
   /** The discriminant: match on it. */
   readonly type: 'connected';
+  /** rxtls's verification policy judged the peer's certificate (compare {@link WebSocketConnectedEvent}). */
+  readonly verifiedBy: 'policy';
   /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
   /** What was negotiated. */
   readonly session: SessionInfo;
   /** The write side. Nothing can be written before this event: fail closed. */
+  readonly writer: TlsWriter;
+  /** Present when the connection is a WebSocket over this TLS connection (`connectWebSocket` in Node, `wss:`). */
+  readonly webSocket?: WebSocketInfo;
+}
+
+/** What is known of an open WebSocket. */
+export interface WebSocketInfo {
+  /** The URL the WebSocket was opened to. */
+  readonly url: string;
+  /** The subprotocol the server chose, `''` when none. */
+  readonly protocol: string;
+}
+
+/**
+ * A WebSocket is open and rxtls saw no certificate: in a browser, the browser verified the
+ * `wss:` server itself (`verifiedBy: 'platform'`) and exposes nothing of it; a `ws:` URL is not
+ * encrypted at all (`verifiedBy: 'none'`, allowed only to loopback addresses unless
+ * `allowPlaintext` says otherwise). In Node, `wss:` gives a {@link ConnectedEvent} instead.
+ */
+export interface WebSocketConnectedEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'connected';
+  /** Who verified the server: the browser (`'platform'`), or nobody, for `ws:` (`'none'`). */
+  readonly verifiedBy: 'platform' | 'none';
+  /** The WebSocket. */
+  readonly webSocket: WebSocketInfo;
+  /** The write side: each write is one binary message. */
   readonly writer: TlsWriter;
 }
 
@@ -161,6 +190,10 @@ export interface ClosedEvent {
   readonly clean: boolean;
   /** The error that ended the connection, when one did. */
   readonly error?: Error;
+  /** On a WebSocket: the close code (1000 is a normal closure, 1006 a connection lost without one). */
+  readonly code?: number;
+  /** On a WebSocket: the close reason the closing side gave, `''` when none. */
+  readonly reason?: string;
 }
 
 /**
@@ -189,6 +222,12 @@ export type StartTlsEvent = TlsEvent | PlaintextEvent;
 
 /** Everything a connection can emit. Match on `type`. */
 export type TlsEvent = ConnectedEvent | DataEvent | LineEvent | CertFailedEvent | ClosedEvent;
+
+/** What `connectWebSocket` emits: the events of a TLS connection, where `connected` may be a {@link WebSocketConnectedEvent}. */
+export type WebSocketEvent = TlsEvent | WebSocketConnectedEvent;
+
+/** Every event any rxtls transport emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
+export type TransportEvent = StartTlsEvent | WebSocketConnectedEvent;
 
 /**
  * The raw handshake, before a verification policy decided about it. `connect()` turns it into

@@ -22,6 +22,19 @@ export {
   type ServerEvent,
 } from './listen';
 export type { ConnectOptions } from './options';
+export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
+export type { WebSocketOptions } from './websocket/websocket-options';
+export {
+  gateway,
+  type BridgeSummary,
+  type GatewayBridgeClosedEvent,
+  type GatewayBridgedEvent,
+  type GatewayEvent,
+  type GatewayListeningEvent,
+  type GatewayRefusedEvent,
+} from './gateway/gateway';
+export type { GatewayOptions, GatewayTarget } from './gateway/gateway-options';
+export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-transport';
 export { systemTrustStore, type CaSource } from './ca';
 export type {
   CertError,
@@ -40,6 +53,10 @@ export type {
   StartTlsEvent,
   TlsEvent,
   TlsWriter,
+  TransportEvent,
+  WebSocketConnectedEvent,
+  WebSocketEvent,
+  WebSocketInfo,
 } from './events';
 export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';

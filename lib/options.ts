@@ -8,6 +8,7 @@ import {
   DEFAULT_MIN_TLS_VERSION,
 } from './defaults';
 import { InvalidOptionError } from './errors';
+import { positiveInteger } from './option-checks';
 import type { VerificationPolicy } from './policies/policy';
 
 /** Options rxtls sets itself; giving them in `tls` is an error that names the option to use instead. */
@@ -182,17 +183,4 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     detectTruncation: options.detectTruncation === true,
     tls: passthrough,
   };
-}
-
-function positiveInteger(
-  options: ConnectOptions,
-  name: 'connectTimeout' | 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout',
-  fallback: number,
-): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
-    throw new InvalidOptionError(name, value, 'must be a positive integer');
-  }
-  return value;
 }

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Subscription } from 'rxjs';
+import { filter, firstValueFrom, take, type Subscription } from 'rxjs';
+import { connectWebSocket, lines } from '../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
 import { styleFor } from '../lib/cli/output';
 import { freePort } from './interop/peers';
@@ -80,6 +81,9 @@ describe('rxtls (the command)', () => {
       ['serve'],
       ['frobnicate'],
       ['connect', 'h', '--starttls', 'gopher'],
+      ['gateway', '--listen', '127.0.0.1:0'],
+      ['gateway', '--to', 'h:1'],
+      ['gateway', '--listen', '127.0.0.1:0', '--to', 'no-port'],
     ]) {
       const result = await rxtls(args);
       expect(result.code).toBe(1);
@@ -212,5 +216,38 @@ describe('rxtls (the command)', () => {
     child.stdin.end(); // Ctrl-D
     expect(await exited).toBe(0);
     expect(stdout.trim().split('\n').slice(-2)).toEqual(['* OK hello from the test server', 'typed by a person']);
+  });
+
+  it('gateway bridges a WebSocket client to an allowed TLS service, refuses others with 403, and stops on SIGTERM', async () => {
+    const port = await echoServer();
+    const child = spawn('node', [CLI, 'gateway', '--listen', '127.0.0.1:0', '--to', `localhost:${port}`, '--ca', caFile], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const deadline = Date.now() + 10_000;
+      while (!/listening on ws:\/\/127\.0\.0\.1:\d+\//.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const url = /listening on (ws:\/\/\S+)/.exec(stdout)?.[1] ?? '';
+      const greeting = await firstValueFrom(
+        connectWebSocket(url).pipe(
+          lines(),
+          filter((e) => e.type === 'line'),
+          take(1),
+        ),
+      );
+      expect(greeting).toEqual({ type: 'line', text: '* OK hello from the test server' });
+      const refused = await firstValueFrom(connectWebSocket(`${url}?target=localhost:22`), { defaultValue: undefined }).catch(
+        (e: unknown) => e,
+      );
+      expect((refused as Error).message).toMatch(/403/);
+      while (!stdout.includes('refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stdout).toMatch(/#1 127\.0\.0\.1 → localhost:\d+ \(CN=localhost\)/);
+      expect(stdout).toContain("refused 127.0.0.1: 403 target localhost:22 is not on the gateway's allow-list");
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 /**
- * Every export of `rxtls` and `rxtls/testing` carries TSDoc with an `@example`: on its own
+ * Every export of `rxtls`, `rxtls/browser` and `rxtls/testing` carries TSDoc with an `@example`: on its own
  * declaration, or — for the members of a module that documents them together, such as the
  * event types or the defaults — on the module.
  */
 describe('public API documentation', () => {
-  const entries = ['lib/index.ts', 'lib/testing/index.ts'].map((p) => join(__dirname, '..', p));
+  const entries = ['lib/index.ts', 'lib/browser.ts', 'lib/testing/index.ts'].map((p) => join(__dirname, '..', p));
   const program = ts.createProgram(entries, { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS });
   const checker = program.getTypeChecker();
 

@@ -22,11 +22,13 @@ connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: strict(
 
 const TS_CONSUMER = `import { connect, lines, strict, type TlsEvent, type ConnectOptions } from 'rxtls';
 import { createTestPki, type TestPki } from 'rxtls/testing';
+import { connectWebSocket, type WebSocketEvent } from 'rxtls/browser';
 import { Observable } from 'rxjs';
 const options: ConnectOptions = { host: 'localhost', port: 993 };
 const events: Observable<TlsEvent> = connect(options).pipe(lines());
 const pki: Promise<TestPki> = createTestPki();
-export { events, pki, strict };
+const inBrowser: Observable<WebSocketEvent> = connectWebSocket('wss://gateway.example.com/').pipe(lines());
+export { events, pki, strict, inBrowser };
 `;
 
 describe('the published package (npm pack)', () => {
@@ -62,9 +64,14 @@ describe('the published package (npm pack)', () => {
         'dist/index.d.ts',
         'dist/testing/index.js',
         'dist/testing/index.d.ts',
+        'dist/browser.js',
+        'dist/browser.d.ts',
+        'dist/rxtls.browser.mjs',
       ]),
     );
-    const unexpected = files.filter((f) => !['package.json', 'README.md', 'LICENSE'].includes(f) && !/^dist\/.*(\.js|\.d\.ts)$/.test(f));
+    const unexpected = files.filter(
+      (f) => !['package.json', 'README.md', 'LICENSE'].includes(f) && !/^dist\/.*(\.js|\.d\.ts)$/.test(f) && f !== 'dist/rxtls.browser.mjs',
+    );
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /\.map$|spec|\.pem$|\.key$|\.env/.test(f))).toEqual([]);
   });
@@ -85,6 +92,16 @@ describe('the published package (npm pack)', () => {
     await writeFile(join(dir, 'cjs.cjs'), `(async () => {\n${body}\n})();\n`);
     const { stdout } = await run('node', ['cjs.cjs'], { cwd: dir });
     expect(stdout).toBe('hello from rxtls\n');
+  });
+
+  it('serves rxtls/browser: the browser build to ES modules (here Node, which has no global WebSocket), CommonJS to require', async () => {
+    const probe = `connectWebSocket('ws://127.0.0.1:1/').subscribe({ error: (e) => console.log(e.option, typeof lines) });`;
+    await writeFile(join(dir, 'browser.mjs'), `import { connectWebSocket, lines } from 'rxtls/browser';\n${probe}\n`);
+    await writeFile(join(dir, 'browser.cjs'), `const { connectWebSocket, lines } = require('rxtls/browser');\n${probe}\n`);
+    expect((await run('node', ['browser.mjs'], { cwd: dir })).stdout).toBe('WebSocket function\n');
+    expect((await run('node', ['browser.cjs'], { cwd: dir })).stdout).toBe('WebSocket function\n');
+    const { stdout } = await run('node', ['-p', "require.resolve('rxtls/browser')"], { cwd: dir });
+    expect(stdout.trim()).toMatch(/dist[\\/]browser\.js$/);
   });
 
   it('installs the rxtls command (npx rxtls)', async () => {

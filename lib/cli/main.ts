@@ -7,6 +7,7 @@
  * npx rxtls connect imap.example.com:993
  * npx rxtls pin self-signed.example:8443
  * npx rxtls serve --port 8443 --self-signed --echo
+ * npx rxtls gateway --listen 127.0.0.1:8143 --to imap.example.com:993 --origin http://localhost:8080
  * ```
  * @module
  */
@@ -14,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConnect } from './connect-command';
+import { runGateway } from './gateway-command';
 import { runPin } from './pin-command';
 import { runServe } from './serve-command';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls-preambles';
@@ -26,6 +28,8 @@ commands:
   connect HOST[:PORT]   connect, verify, summarise, then talk in lines (stdin → server, server → stdout)
   pin HOST[:PORT]       print the SPKI pin of every certificate the server presents
   serve --port N        a quick local TLS test server
+  gateway --listen ADDR:PORT --to HOST:PORT
+                        let WebSocket clients (browsers) reach these TLS services
 
 rxtls COMMAND --help for a command's options; rxtls --version`,
   connect: `usage: rxtls connect HOST[:PORT] [options]   (port 443 by default)
@@ -47,6 +51,16 @@ rxtls COMMAND --help for a command's options; rxtls --version`,
 exit status: 0 connected and closed, 2 certificate verification failed, 1 network or usage error`,
   pin: `usage: rxtls pin HOST[:PORT] [--ca FILE|DIR] [--servername NAME]`,
   serve: `usage: rxtls serve --port N (--cert FILE --key FILE | --self-signed) [--echo] [--greeting TEXT] [--host ADDRESS]`,
+  gateway: `usage: rxtls gateway --listen ADDRESS:PORT --to HOST:PORT [options]
+
+  --listen ADDRESS:PORT  where WebSocket clients connect (e.g. 127.0.0.1:8143)
+  --to HOST:PORT         a TLS service clients may reach (repeatable: the allow-list; the first is
+                         the default, others are chosen with ?target=HOST:PORT)
+  --origin URL           a web origin whose pages may connect (repeatable; none by default)
+  --ca FILE|DIR          trust these CAs for the services instead of Node's root store
+  --cert FILE --key FILE serve wss: with this certificate instead of ws:
+  --max-connections N    clients bridged at once (default 256)
+  --json                 one JSON event per line`,
 };
 
 class UsageError extends Error {}
@@ -154,6 +168,45 @@ export async function main(
       return await runPin(
         parseTarget(positionals[0], 443),
         { ...(values.ca !== undefined && { ca: values.ca }), ...(values.servername !== undefined && { servername: values.servername }) },
+        stdout,
+        stderr,
+      );
+    }
+    if (command === 'gateway') {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        allowPositionals: true,
+        options: {
+          listen: { type: 'string' },
+          to: { type: 'string', multiple: true },
+          origin: { type: 'string', multiple: true },
+          ca: { type: 'string' },
+          cert: { type: 'string' },
+          key: { type: 'string' },
+          'max-connections': { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+      if (positionals.length > 0) throw new UsageError(`gateway takes no positional arguments, got "${positionals.join(' ')}"`);
+      if (values.listen === undefined) throw new UsageError('--listen ADDRESS:PORT is required');
+      const listen = parseTarget(values.listen, -1, 0); // port 0: any free port
+      if (!values.to?.length) throw new UsageError('--to HOST:PORT is required: the gateway reaches only the services listed');
+      for (const to of values.to) parseTarget(to, 0);
+      if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
+      const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
+      if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections <= 0))
+        throw new UsageError(`--max-connections must be a positive integer, got "${values['max-connections']}"`);
+      return await runGateway(
+        {
+          host: listen.host,
+          port: listen.port,
+          targets: values.to,
+          origins: values.origin ?? [],
+          json: values.json === true,
+          ...(values.ca !== undefined && { ca: values.ca }),
+          ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
+          ...(maxConnections !== undefined && { maxConnections }),
+        },
         stdout,
         stderr,
       );

@@ -5,7 +5,7 @@ export interface Target {
 }
 
 /** Parses HOST[:PORT] (and [IPv6]:PORT); throws a message naming what is wrong. */
-export function parseTarget(text: string | undefined, defaultPort: number): Target {
+export function parseTarget(text: string | undefined, defaultPort: number, lowestPort = 1): Target {
   if (!text) throw new Error('HOST[:PORT] is required');
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   const [host, portText] = bracketed
@@ -15,6 +15,6 @@ export function parseTarget(text: string | undefined, defaultPort: number): Targ
       : [text, undefined];
   const port = portText === undefined ? defaultPort : Number(portText);
   if (!host) throw new Error(`no host in "${text}"`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port must be 1-65535 in "${text}"`);
+  if (!Number.isInteger(port) || port < lowestPort || port > 65535) throw new Error(`port must be ${lowestPort}-65535 in "${text}"`);
   return { host, port };
 }

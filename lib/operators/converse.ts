@@ -1,7 +1,7 @@
 import { Observable, Subject, concat, from, of, type ObservableInput, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
 import { DEFAULT_LINE_ENDING } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import type { PlaintextWriter, StartTlsEvent, TlsEvent, TlsWriter } from '../events';
+import type { PlaintextWriter, TlsEvent, TlsWriter, TransportEvent } from '../events';
 import type { Outbound } from '../outbound';
 
 /**
@@ -24,7 +24,7 @@ import type { Outbound } from '../outbound';
  *   );
  * ```
  */
-export type Dialogue<E extends StartTlsEvent = TlsEvent> = (events$: Observable<E>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
+export type Dialogue<E extends TransportEvent = TlsEvent> = (events$: Observable<E>) => ObservableInput<Outbound> | AsyncIterable<Outbound>;
 
 /**
  * Options of {@link converse}.
@@ -73,7 +73,7 @@ export interface ConverseOptions {
  * @see lines
  * @see gracefulShutdown
  */
-export function converse<E extends StartTlsEvent = TlsEvent>(
+export function converse<E extends TransportEvent = TlsEvent>(
   dialogue: Dialogue<E>,
   options: ConverseOptions = {},
 ): MonoTypeOperatorFunction<E> {

@@ -1,7 +1,7 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import type { ClosedEvent, TlsEvent, TlsWriter } from '../events';
+import type { ClosedEvent, TlsWriter, TransportEvent } from '../events';
 
 /**
  * Options of {@link gracefulShutdown}.
@@ -45,12 +45,14 @@ export interface GracefulShutdownOptions {
  *   .subscribe((greeting) => console.log(greeting)); // take(1) unsubscribes: the connection closes gracefully
  * ```
  */
-export function gracefulShutdown(options: GracefulShutdownOptions = {}): MonoTypeOperatorFunction<TlsEvent> {
+export function gracefulShutdown(
+  options: GracefulShutdownOptions = {},
+): <E extends TransportEvent>(source: Observable<E>) => Observable<E> {
   const timeout = options.timeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 0)
     throw new InvalidOptionError('timeout', timeout, 'must be a non-negative integer (milliseconds)');
-  return (source) =>
-    new Observable<TlsEvent>((subscriber) => {
+  return <E extends TransportEvent>(source: Observable<E>) =>
+    new Observable<E>((subscriber) => {
       let writer: TlsWriter | undefined;
       let finished = false;
       let detached = false;

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { LineEvent, PlaintextWriter, StartTlsEvent } from '../events';
+import type { LineEvent, PlaintextWriter, TransportEvent } from '../events';
 import { DEFAULT_MAX_LITERAL_LENGTH } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder';
@@ -59,7 +59,7 @@ export interface LinesOptions extends FrameDecoderOptions {
  * ```
  * @see FrameDecoder
  */
-export function lines(options: LinesOptions = {}): <E extends StartTlsEvent>(source: Observable<E>) => Observable<E | LineEvent> {
+export function lines(options: LinesOptions = {}): <E extends TransportEvent>(source: Observable<E>) => Observable<E | LineEvent> {
   const emitPartial = options.partial !== 'drop';
   const { literal } = options;
   const maxLiteralLength = options.maxLiteralLength ?? DEFAULT_MAX_LITERAL_LENGTH;
@@ -69,7 +69,7 @@ export function lines(options: LinesOptions = {}): <E extends StartTlsEvent>(sou
     throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
   if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0)
     throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
-  return <E extends StartTlsEvent>(source: Observable<E>) =>
+  return <E extends TransportEvent>(source: Observable<E>) =>
     new Observable<E | LineEvent>((subscriber) => {
       const decoder = new FrameDecoder(options);
       let announcing: string | undefined;

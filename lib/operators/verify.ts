@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { certError } from '../cert-errors';
 import type { CertError, HandshakeEvent, RawTlsEvent, TlsEvent } from '../events';
-import type { VerificationPolicy } from '../policies/policy';
+import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
 
 /**
  * Applies a verification policy to the raw handshake: a peer the policy accepts becomes a
@@ -32,7 +32,13 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
       const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());
       const decide = (handshake: HandshakeEvent, errors: readonly CertError[]) => {
         if (errors.length === 0) {
-          subscriber.next({ type: 'connected', peer: handshake.peer, session: handshake.session, writer: handshake.accept() });
+          subscriber.next({
+            type: 'connected',
+            verifiedBy: 'policy',
+            peer: handshake.peer,
+            session: handshake.session,
+            writer: handshake.accept(),
+          });
           return;
         }
         subscriber.next({ type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer: handshake.peer });
@@ -40,23 +46,16 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
         subscriber.complete();
       };
       const onHandshake = (handshake: HandshakeEvent) => {
-        let verdict: readonly CertError[] | Promise<readonly CertError[]>;
-        try {
-          verdict = policy.check(handshake);
-        } catch (error) {
-          verdict = [policyFailure(policy, error)];
-        }
+        const verdict = judge(policy, handshake);
         if (!isPromise(verdict)) return decide(handshake, verdict);
         held = [];
-        void verdict
-          .catch((error: unknown) => [policyFailure(policy, error)])
-          .then((errors) => {
-            const waiting = held ?? [];
-            held = undefined;
-            if (subscriber.closed) return;
-            decide(handshake, errors);
-            for (const deliver of waiting) if (!subscriber.closed) deliver();
-          });
+        void verdict.then((errors) => {
+          const waiting = held ?? [];
+          held = undefined;
+          if (subscriber.closed) return;
+          decide(handshake, errors);
+          for (const deliver of waiting) if (!subscriber.closed) deliver();
+        });
       };
       const handle = (event: RawTlsEvent) => (event.type === 'handshake' ? onHandshake(event) : subscriber.next(event));
       subscriber.add(
@@ -71,6 +70,20 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
         }),
       );
     });
+}
+
+/**
+ * What the policy finds wrong with the handshake: synchronously when the policy is synchronous.
+ * A policy that throws or rejects is itself a problem (`POLICY_ERROR`): fail closed.
+ */
+export function judge(policy: VerificationPolicy, handshake: HandshakeFacts): readonly CertError[] | Promise<readonly CertError[]> {
+  let verdict: readonly CertError[] | Promise<readonly CertError[]>;
+  try {
+    verdict = policy.check(handshake);
+  } catch (error) {
+    return [policyFailure(policy, error)];
+  }
+  return isPromise(verdict) ? verdict.catch((error: unknown) => [policyFailure(policy, error)]) : verdict;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -129,6 +129,7 @@ export function fakeHandshake(
 export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter } = {}): ConnectedEvent {
   return {
     type: 'connected',
+    verifiedBy: 'policy',
     peer: overrides.peer ?? fakePeer(),
     session: overrides.session ?? fakeSession(),
     writer: overrides.writer ?? recordingWriter(),

@@ -14,6 +14,7 @@ export function acceptedConnection(socket: TLSSocket, limits: EstablishedLimits)
     const connection = establishedConnection(socket, subscriber, limits);
     subscriber.next({
       type: 'connected',
+      verifiedBy: 'policy',
       peer: clientPeer(socket),
       session: sessionInfo(socket, () => undefined),
       writer: connection.accept(),

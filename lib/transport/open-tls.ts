@@ -8,7 +8,7 @@ import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certifi
 import { opensslVerdict } from '../cert-errors';
 import { DEFAULT_CIPHERS } from '../defaults';
 import { InvalidOptionError, TransportError } from '../errors';
-import type { RawTlsEvent } from '../events';
+import type { ClosedEvent, DataEvent, HandshakeEvent } from '../events';
 import type { HandshakeFacts } from '../policies/policy';
 import type { ResolvedConnectOptions } from '../options';
 import { peerChain, peerInfo, sessionInfo } from '../peer-info';
@@ -17,6 +17,28 @@ import { establishedConnection } from './established-connection';
 import { watchedTransport, type WatchedTransport } from './watched-transport';
 
 const noop = () => undefined;
+
+/** The raw handshake of `openTls`, which can also hand its verified socket over to another layer. */
+export interface ReleasableHandshake extends HandshakeEvent {
+  /**
+   * Instead of `accept()`: gives the socket, unread, to the caller, who owns it from now on
+   * (unsubscribing no longer destroys it). For protocols layered on TLS by another library (ws).
+   */
+  release(): ReleasedSocket;
+}
+
+/** A verified socket handed over by `release()`. */
+export interface ReleasedSocket {
+  readonly socket: TLSSocket;
+  /**
+   * With `detectTruncation`: whether TCP had already ended when TLS did. Asked on the socket's
+   * 'end', `true` means the peer closed without close_notify (the data may be truncated).
+   */
+  readonly transportEnded?: () => boolean;
+}
+
+/** What `openTls` emits. */
+export type OpenedTlsEvent = ReleasableHandshake | DataEvent | ClosedEvent;
 
 /** What each ticket's original handshake established, for resumed sessions (which carry no certificate). */
 const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
@@ -28,10 +50,11 @@ const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
  * problem; the socket is not read from, and nothing is written, until the policy accepted.
  * Failures before the handshake are error notifications ({@link TransportError}).
  */
-export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<RawTlsEvent> {
-  return new Observable<RawTlsEvent>((subscriber) => {
+export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<OpenedTlsEvent> {
+  return new Observable<OpenedTlsEvent>((subscriber) => {
     let socket: TLSSocket | undefined;
     let torn = false;
+    let released = false;
     const timers = new Set<NodeJS.Timeout>();
     const teardown = () => {
       torn = true;
@@ -40,11 +63,11 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
       // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
       // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
       // ignores whatever they emit. They go with the destroyed socket.
-      socket?.destroy();
+      if (!released) socket?.destroy();
     };
     contextFor(options).then(
       ({ context, anchors }) => {
-        if (!torn) socket = start(options, context, anchors, subscriber, timers, over);
+        if (!torn) socket = start(options, context, anchors, subscriber, timers, over, () => (released = true));
       },
       (error: unknown) => subscriber.error(error),
     );
@@ -95,9 +118,10 @@ function start(
   options: ResolvedConnectOptions,
   secureContext: SecureContext,
   anchors: () => TrustAnchors,
-  subscriber: Subscriber<RawTlsEvent>,
+  subscriber: Subscriber<OpenedTlsEvent>,
   timers: Set<NodeJS.Timeout>,
   over: Socket | undefined,
+  onRelease: () => void,
 ): TLSSocket {
   const { host, port, servername } = options;
   const connectOptions: ConnectionOptions = {
@@ -210,7 +234,17 @@ function start(
       ...options,
       ...(transport && { transportEnded: () => transport.transportEnded() }),
     });
-    subscriber.next({ type: 'handshake', ...facts, session: sessionInfo(socket, () => ticket), accept: () => connection.accept() });
+    subscriber.next({
+      type: 'handshake',
+      ...facts,
+      session: sessionInfo(socket, () => ticket),
+      accept: () => connection.accept(),
+      release: () => {
+        connection.detach();
+        onRelease();
+        return { socket, ...(transport && { transportEnded: () => transport.transportEnded() }) };
+      },
+    });
   });
   return socket;
 }

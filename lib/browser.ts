@@ -1,0 +1,45 @@
+/**
+ * rxtls for browsers (`rxtls/browser`): the same events and operators over a WebSocket, for apps
+ * that cannot open TLS sockets. Nothing here imports a Node module; the published build bundles
+ * a `Buffer` (the `buffer` package) so that `data` events carry the same bytes type as in Node.
+ * Reach a TLS line service through `rxtls gateway`.
+ *
+ * @example
+ * ```ts
+ * import { filter, take } from 'rxjs';
+ * import { connectWebSocket, lines } from 'rxtls/browser';
+ *
+ * connectWebSocket('ws://127.0.0.1:8143/')
+ *   .pipe(lines(), filter((e) => e.type === 'line'), take(1))
+ *   .subscribe((greeting) => (document.body.textContent = greeting.text));
+ * ```
+ * @module
+ */
+export { connectWebSocket } from './websocket/connect-websocket';
+export type { WebSocketOptions } from './websocket/websocket-options';
+export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-transport';
+export type {
+  ClosedEvent,
+  ConnectedEvent,
+  DataEvent,
+  LineEvent,
+  PeerInfo,
+  CertificateSummary,
+  CertError,
+  CertFailedEvent,
+  SessionInfo,
+  TlsEvent,
+  TlsWriter,
+  TransportEvent,
+  WebSocketConnectedEvent,
+  WebSocketEvent,
+  WebSocketInfo,
+} from './events';
+export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
+export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
+export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
+export { lines, type LinesOptions } from './operators/lines';
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
+export { LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export * from './defaults';

@@ -1,0 +1,112 @@
+import type { TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
+import type { BridgeSummary } from './gateway';
+
+const OPEN = 1;
+const CLOSING = 2;
+/** RFC 6455 allows close reasons up to 123 bytes. */
+const MAX_REASON_BYTES = 123;
+
+/**
+ * Bridges one WebSocket client and one verified TLS socket: bytes both ways, with backpressure
+ * (a slow client pauses reading from the target past `maxBufferedBytes`; a slow target pauses
+ * the client), and closes propagated both ways — the client's close ends the TLS connection
+ * with close_notify, the target's orderly end closes the WebSocket with 1000, a reset or error
+ * with 1014 (bad gateway). Each side that does not finish closing within `closeTimeout` is
+ * destroyed. `done` is called once, when both are closed.
+ */
+export function bridge(
+  client: WebSocket,
+  target: { readonly socket: TLSSocket; readonly transportEnded?: () => boolean },
+  limits: { readonly maxBufferedBytes: number; readonly closeTimeout: number },
+  done: (summary: BridgeSummary) => void,
+): { shutdown(): void } {
+  const { socket: tls, transportEnded } = target;
+  let bytesUp = 0;
+  let bytesDown = 0;
+  let closedBy: BridgeSummary['closedBy'] | undefined;
+  let error: (Error & { code?: string }) | undefined;
+  let clientCode: number | undefined;
+  let targetClosed = false;
+  let targetEnded = false;
+  const timers: NodeJS.Timeout[] = [];
+  const within = (fire: () => void) => timers.push(setTimeout(fire, limits.closeTimeout));
+  const finishIfBoth = () => {
+    if (clientCode === undefined || !targetClosed) return;
+    for (const timer of timers) clearTimeout(timer);
+    done({ closedBy: closedBy ?? 'client', code: clientCode, bytesUp, bytesDown, ...(error && { error }) });
+  };
+  const closeClient = (code: number, reason: string) => {
+    if (client.readyState !== OPEN) return;
+    client.close(code, truncate(reason));
+    within(() => client.terminate());
+  };
+  const endTarget = () => {
+    if (tls.destroyed) return;
+    tls.end(); // close_notify, then FIN
+    within(() => tls.destroy());
+  };
+
+  tls.on('data', (chunk: Buffer) => {
+    bytesDown += chunk.length;
+    client.send(chunk, { binary: true }, () => {
+      if (tls.isPaused() && client.bufferedAmount < limits.maxBufferedBytes) tls.resume();
+    });
+    if (client.bufferedAmount >= limits.maxBufferedBytes) tls.pause();
+  });
+  tls.on('error', (e: NodeJS.ErrnoException) => (error ??= e));
+  tls.on('end', () => {
+    closedBy ??= 'target';
+    if (transportEnded?.()) {
+      // TCP ended before TLS did: no close_notify, so what arrived may be cut short. Say so.
+      error ??= Object.assign(new Error('the TLS service closed TCP without a TLS close_notify: the data may have been truncated'), {
+        code: 'TLS_TRUNCATED',
+      });
+      return;
+    }
+    targetEnded = true;
+    closeClient(1000, '');
+  });
+  tls.once('close', () => {
+    targetClosed = true;
+    closedBy ??= 'target';
+    if (!targetEnded) {
+      const code = error?.code;
+      closeClient(1014, `the TLS service ${code ? `failed: ${code}` : 'closed without an orderly end'}`);
+    }
+    finishIfBoth();
+  });
+
+  client.on('message', (data: Buffer) => {
+    bytesUp += data.length;
+    if (!tls.write(data)) {
+      client.pause();
+      tls.once('drain', () => client.resume());
+    }
+  });
+  client.on('error', (e: Error) => (error ??= e));
+  client.once('close', (code: number) => {
+    clientCode = code;
+    closedBy ??= 'client';
+    endTarget();
+    finishIfBoth();
+  });
+
+  return {
+    shutdown() {
+      closedBy ??= 'gateway';
+      if (client.readyState !== CLOSING) closeClient(1001, 'the gateway is shutting down');
+      endTarget();
+    },
+  };
+}
+
+function truncate(reason: string): string {
+  const bytes = Buffer.from(reason, 'utf8');
+  return bytes.length <= MAX_REASON_BYTES
+    ? reason
+    : bytes
+        .subarray(0, MAX_REASON_BYTES - 3)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') + '...';
+}

@@ -1,0 +1,171 @@
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_GATEWAY_MAX_CONNECTIONS,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
+} from '../defaults';
+import { InvalidOptionError } from '../errors';
+import { positiveInteger } from '../option-checks';
+import type { ConnectOptions } from '../options';
+
+/**
+ * One TLS service a gateway may reach.
+ *
+ * @example
+ * ```ts
+ * import { gateway, type GatewayTarget } from 'rxtls';
+ * const imap: GatewayTarget = { host: '10.0.0.5', port: 993, servername: 'imap.example.com' };
+ * gateway({ port: 8143, targets: [imap] }).subscribe(console.log);
+ * ```
+ */
+export interface GatewayTarget {
+  /** Host name or address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Name to verify the certificate against (and send as SNI); `host` by default. */
+  readonly servername?: string;
+}
+
+/**
+ * Options of {@link gateway}.
+ *
+ * @example
+ * ```ts
+ * import { gateway, type GatewayOptions } from 'rxtls';
+ * const options: GatewayOptions = {
+ *   port: 8143,
+ *   targets: ['imap.example.com:993'],
+ *   origins: ['https://mail.example.com'],
+ * };
+ * gateway(options).subscribe(console.log);
+ * ```
+ */
+export interface GatewayOptions {
+  /** Address to listen on: `127.0.0.1` by default. */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one (the `listening` event tells which). */
+  readonly port: number;
+  /**
+   * The allow-list: the only TLS services clients may reach, as `host:port` or {@link GatewayTarget}.
+   * A client picks one with `?target=host:port`; without it, it gets the first. Anything else is
+   * refused with HTTP 403: a gateway is never an open relay.
+   */
+  readonly targets: readonly (string | GatewayTarget)[];
+  /**
+   * Web origins allowed to connect, e.g. `https://mail.example.com`. A request with any other
+   * `Origin` header is refused with 403, so a page on another site cannot use the gateway with
+   * the visitor's network position (cross-site WebSocket hijacking). Requests without `Origin`
+   * (programs, not browsers) are allowed. Empty by default: no browser page may connect.
+   */
+  readonly origins?: readonly string[];
+  /** URL path the gateway answers on: `/` by default; other paths get 404. */
+  readonly path?: string;
+  /**
+   * How every target is connected to and verified: `ca`, `verify` (default `strict()`), client
+   * `cert`/`key`, timeouts… `detectTruncation` is on by default here, so that a target that
+   * closes without close_notify reaches the client as 1014, not as an orderly 1000.
+   */
+  readonly upstream?: Omit<ConnectOptions, 'host' | 'port' | 'servername' | 'session'>;
+  /** Serve `wss:` with this certificate and key instead of `ws:` (which should then listen on loopback only). */
+  readonly credentials?: {
+    /** Certificate chain, PEM. */
+    readonly cert: string | Buffer;
+    /** Private key, PEM. */
+    readonly key: string | Buffer;
+  };
+  /** Most clients bridged at once, counting those still connecting. Default {@link DEFAULT_GATEWAY_MAX_CONNECTIONS}; one more gets 503. */
+  readonly maxConnections?: number;
+  /** Largest WebSocket message accepted from a client. Default {@link DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES}. */
+  readonly maxMessageBytes?: number;
+  /**
+   * Most bytes buffered towards a slow client before the gateway stops reading from the TLS
+   * service (and resumes once they are sent). Default {@link DEFAULT_MAX_PENDING_WRITE_BYTES}.
+   */
+  readonly maxBufferedBytes?: number;
+  /** How long a closing side has to finish its close before it is destroyed, in ms. Default {@link DEFAULT_CLOSE_TIMEOUT_MS}. */
+  readonly closeTimeout?: number;
+}
+
+/** Checked gateway options. */
+export interface ResolvedGatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly targets: ReadonlyMap<string, GatewayTarget>;
+  readonly defaultTarget: string;
+  readonly origins: ReadonlySet<string>;
+  readonly path: string;
+  readonly upstream: NonNullable<GatewayOptions['upstream']>;
+  readonly credentials: GatewayOptions['credentials'];
+  readonly maxConnections: number;
+  readonly maxMessageBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly closeTimeout: number;
+}
+
+/** `host:port`, with IPv6 addresses in brackets: the key of the allow-list. */
+export function targetKey(target: GatewayTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `${host.toLowerCase()}:${target.port}`;
+}
+
+/** Parses `host:port` or `[v6]:port`; undefined when it is not one. */
+export function parseHostPort(text: string): GatewayTarget | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+
+/** Checks every option; throws {@link InvalidOptionError} naming the first at fault. */
+export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', options, 'must be an object with port and targets');
+  const { port } = options;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
+  if (!Array.isArray(options.targets) || options.targets.length === 0)
+    throw new InvalidOptionError('targets', options.targets, 'must list at least one host:port the gateway may reach (the allow-list)');
+  const entries: readonly (string | GatewayTarget)[] = options.targets;
+  const targets = new Map<string, GatewayTarget>();
+  for (const entry of entries) {
+    const target = typeof entry === 'string' ? parseHostPort(entry) : entry;
+    if (
+      !target ||
+      typeof target.host !== 'string' ||
+      target.host === '' ||
+      !Number.isInteger(target.port) ||
+      target.port < 1 ||
+      target.port > 65535
+    )
+      throw new InvalidOptionError('targets', entry, 'must be host:port strings or { host, port } objects');
+    targets.set(targetKey(target), target);
+  }
+  const origins: readonly string[] = options.origins ?? [];
+  if (!Array.isArray(origins) || origins.some((o: unknown) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o)))
+    throw new InvalidOptionError(
+      'origins',
+      options.origins,
+      'must be origins such as https://mail.example.com (scheme, host and port; no path)',
+    );
+  const path = options.path ?? '/';
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new InvalidOptionError('path', path, 'must start with /');
+  const credentials = options.credentials;
+  if (credentials !== undefined && (typeof credentials !== 'object' || credentials.cert === undefined || credentials.key === undefined))
+    throw new InvalidOptionError('credentials', credentials, 'must be { cert, key }');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port,
+    targets,
+    defaultTarget: targets.keys().next().value as string,
+    origins: new Set(origins.map((o: string) => o.toLowerCase())),
+    path,
+    upstream: options.upstream ?? {},
+    credentials,
+    maxConnections: positiveInteger(options, 'maxConnections', DEFAULT_GATEWAY_MAX_CONNECTIONS),
+    maxMessageBytes: positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES),
+    maxBufferedBytes: positiveInteger(options, 'maxBufferedBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
+    closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+  };
+}

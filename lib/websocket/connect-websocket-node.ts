@@ -1,0 +1,125 @@
+import { defer, of, switchMap, type Observable } from 'rxjs';
+import WebSocket from 'ws';
+import { DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES } from '../defaults';
+import { InvalidOptionError } from '../errors';
+import { positiveInteger } from '../option-checks';
+import type { WebSocketEvent } from '../events';
+import type { ConnectOptions } from '../options';
+import { verifiedSocket } from '../transport/verified-socket';
+import { resolveWebSocketOptions, type WebSocketOptions } from './websocket-options';
+import { webSocketEvents, type WebSocketLike } from './websocket-transport';
+
+/**
+ * Options of `connectWebSocket` in Node: the WebSocket options, the TLS options of `connect()`
+ * that apply to a `wss:` server (verified by `verify`, {@link strict} by default), and the
+ * `ws` package's bounds.
+ *
+ * @example
+ * ```ts
+ * import { connectWebSocket, pin, type NodeWebSocketOptions } from 'rxtls';
+ * const options: NodeWebSocketOptions = { verify: pin('sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='), maxMessageBytes: 65536 };
+ * connectWebSocket('wss://gateway.example.com/', options).subscribe(console.log);
+ * ```
+ */
+export interface NodeWebSocketOptions
+  extends
+    WebSocketOptions,
+    Pick<
+      ConnectOptions,
+      'servername' | 'ca' | 'cert' | 'key' | 'passphrase' | 'minVersion' | 'maxVersion' | 'handshakeTimeout' | 'verify' | 'tls'
+    > {
+  /** Largest message accepted; a bigger one closes the WebSocket with 1009. Default {@link DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES}. */
+  readonly maxMessageBytes?: number;
+  /** Extra HTTP headers for the upgrade request (browsers cannot send any): `Authorization`, `Origin`, … */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Opens a WebSocket as a cold Observable of the same events as `connect()`, in Node, with the
+ * `ws` package. For `wss:` the TLS connection is opened and verified exactly as `connect()`
+ * does it — `options.verify`, {@link strict} by default; `certFailed` lists every problem — and
+ * only a verified socket carries the HTTP upgrade: no byte, not even the request line and its
+ * headers, goes to an unverified server. `connected` then has the `peer`, the `session` and the
+ * `webSocket`. `ws:` is accepted only to loopback addresses unless `allowPlaintext` is set.
+ * Messages are bounded by `maxMessageBytes`; compression is off (secrets and attacker-chosen
+ * text compressed together leak, as CRIME and BREACH showed). Unsubscribing closes with 1000.
+ *
+ * With `options.WebSocket` another implementation is used as it is, as in the browser build.
+ *
+ * @example
+ * ```ts
+ * import { filter, take } from 'rxjs';
+ * import { connectWebSocket, lines } from 'rxtls';
+ *
+ * connectWebSocket('wss://gateway.example.com/?target=imap.example.com:993')
+ *   .pipe(lines(), filter((e) => e.type === 'line'), take(1))
+ *   .subscribe((greeting) => console.log(greeting.text));
+ * ```
+ * @see connect
+ */
+export function connectWebSocket(url: string | URL, options: NodeWebSocketOptions = {}): Observable<WebSocketEvent> {
+  return defer(() => {
+    const { url: target, protocols, limits } = resolveWebSocketOptions(url, options);
+    const maxPayload = positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES);
+    if (
+      options.headers !== undefined &&
+      (typeof options.headers !== 'object' || Object.values(options.headers).some((v) => typeof v !== 'string'))
+    )
+      throw new InvalidOptionError('headers', options.headers, 'must be an object of header names to strings');
+    const Custom = options.WebSocket;
+    if (Custom !== undefined) {
+      return webSocketEvents(
+        target,
+        () => new Custom(target.href, protocols),
+        (writer, webSocket) => ({ type: 'connected', verifiedBy: target.protocol === 'wss:' ? 'platform' : 'none', webSocket, writer }),
+        limits,
+      );
+    }
+    const wsOptions: WebSocket.ClientOptions = {
+      maxPayload,
+      perMessageDeflate: false,
+      followRedirects: false,
+      ...(options.headers && { headers: { ...options.headers } }),
+    };
+    const open =
+      (extra: WebSocket.ClientOptions = {}) =>
+      () =>
+        new WebSocket(target.href, protocols, { ...wsOptions, ...extra }) as unknown as WebSocketLike;
+    if (target.protocol === 'ws:') {
+      return webSocketEvents(target, open(), (writer, webSocket) => ({ type: 'connected', verifiedBy: 'none', webSocket, writer }), limits);
+    }
+    const tls: ConnectOptions = {
+      host: target.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(target.port) || 443,
+      // WebSocket is an HTTP/1.1 upgrade: never let the server pick h2.
+      alpn: ['http/1.1'],
+      connectTimeout: limits.connectTimeout,
+      ...pick(options, ['servername', 'ca', 'cert', 'key', 'passphrase', 'minVersion', 'maxVersion', 'handshakeTimeout', 'verify', 'tls']),
+    };
+    return verifiedSocket(tls).pipe(
+      switchMap((event) =>
+        event.type !== 'verified'
+          ? of(event)
+          : webSocketEvents(
+              target,
+              open({ createConnection: () => event.socket }),
+              (writer, webSocket) => ({
+                type: 'connected',
+                verifiedBy: 'policy',
+                peer: event.peer,
+                session: event.session,
+                writer,
+                webSocket,
+              }),
+              limits,
+            ),
+      ),
+    );
+  });
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}

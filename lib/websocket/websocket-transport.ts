@@ -1,0 +1,273 @@
+import { Observable } from 'rxjs';
+import { TransportError, WriteBufferFullError } from '../errors';
+import type { ClosedEvent, ConnectedEvent, TlsWriter, WebSocketConnectedEvent, WebSocketEvent, WebSocketInfo } from '../events';
+
+/**
+ * The part of the WHATWG WebSocket API that rxtls uses. The browser's `WebSocket`, the `ws`
+ * package's and mock-socket's all have it, so any of them can be passed as `options.WebSocket`.
+ *
+ * @example
+ * ```ts
+ * import { WebSocket } from 'mock-socket';
+ * import { connectWebSocket, type WebSocketConstructor } from 'rxtls/browser';
+ *
+ * const Mock = WebSocket as unknown as WebSocketConstructor;
+ * connectWebSocket('ws://127.0.0.1:8080/', { WebSocket: Mock }).subscribe(console.log);
+ * ```
+ */
+export interface WebSocketLike {
+  /** rxtls sets it to `'arraybuffer'`. */
+  binaryType: string;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Bytes sent and not yet handed to the network. */
+  readonly bufferedAmount: number;
+  /** The subprotocol the server chose. */
+  readonly protocol: string;
+  /** The URL, as the implementation resolved it. */
+  readonly url: string;
+  /** Called once the WebSocket is open. */
+  onopen: ((event: unknown) => void) | null;
+  /** Called with each message: `data` is an ArrayBuffer (binary) or a string (text). */
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  /** Called when the connection failed; browsers say no more than that. */
+  onerror: ((event: unknown) => void) | null;
+  /** Called once the WebSocket is closed, with the close code and reason. */
+  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
+  /** Sends one binary message. */
+  send(data: ArrayBuffer): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * A WebSocket constructor in the WHATWG shape: `new WebSocket(url, protocols)`.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketConstructor } from 'rxtls/browser';
+ * const Native = globalThis.WebSocket as unknown as WebSocketConstructor;
+ * ```
+ */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** The bounds of one WebSocket connection. */
+export interface WebSocketLimits {
+  readonly maxPendingWriteBytes: number;
+  readonly highWaterBytes: number;
+  readonly connectTimeout: number;
+  readonly closeTimeout: number;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 3;
+const NORMAL_CLOSURE = 1000;
+const DRAIN_POLL_MS = 10;
+const noop = () => undefined;
+
+/** Names of the close codes of RFC 6455 and the IANA registry, for messages. */
+const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
+  1000: 'normal closure',
+  1001: 'going away',
+  1002: 'protocol error',
+  1003: 'unsupported data',
+  1005: 'no status received',
+  1006: 'abnormal closure',
+  1007: 'invalid payload data',
+  1008: 'policy violation',
+  1009: 'message too big',
+  1010: 'mandatory extension',
+  1011: 'internal error',
+  1012: 'service restart',
+  1013: 'try again later',
+  1014: 'bad gateway',
+  1015: 'TLS handshake failed',
+};
+
+/**
+ * Runs one WebSocket as rxtls events: `connected` (built by `connected` from the writer) once
+ * it is open, `data` for each message (binary or text, as bytes), then `closed` with the close
+ * code — clean only for 1000. A failure before it opened is an error notification
+ * (`TransportError`). Unsubscribing closes an open or opening WebSocket with code 1000.
+ */
+export function webSocketEvents(
+  url: URL,
+  open: () => WebSocketLike,
+  connected: (writer: TlsWriter, info: WebSocketInfo) => ConnectedEvent | WebSocketConnectedEvent,
+  limits: WebSocketLimits,
+): Observable<WebSocketEvent> {
+  const host = url.hostname;
+  const port = Number(url.port) || (url.protocol === 'wss:' ? 443 : 80);
+  return new Observable<WebSocketEvent>((subscriber) => {
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const after = (ms: number, fire: () => void) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fire();
+      }, ms);
+      timers.add(timer);
+      return timer;
+    };
+    const cancel = (timer: ReturnType<typeof setTimeout>) => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    };
+    let drainWaiters: Array<() => void> = [];
+    const wakeDrainWaiters = () => {
+      const waiting = drainWaiters;
+      drainWaiters = [];
+      for (const resolve of waiting) resolve();
+    };
+    let opened = false;
+    let closedByUs = false;
+    let failure: Error | undefined;
+    let finished = false;
+
+    const socket = open();
+    socket.binaryType = 'arraybuffer';
+
+    const finish = (event: ClosedEvent) => {
+      if (finished) return;
+      finished = true;
+      wakeDrainWaiters();
+      subscriber.next(event);
+      subscriber.complete();
+    };
+    const failToOpen = (code: string, message: string) => {
+      finished = true;
+      subscriber.error(new TransportError(code, host, port, message));
+    };
+    const closeLocally = () => {
+      if (closedByUs || finished) return;
+      closedByUs = true;
+      if (socket.readyState === OPEN) socket.close(NORMAL_CLOSURE);
+      after(limits.closeTimeout, () =>
+        finish({
+          type: 'closed',
+          by: 'local',
+          clean: false,
+          error: new TransportError(
+            'CLOSE_TIMEOUT',
+            host,
+            port,
+            `the server did not answer our WebSocket close within ${limits.closeTimeout} ms (option closeTimeout)`,
+          ),
+        }),
+      );
+    };
+    const writer: TlsWriter = {
+      write(chunk) {
+        if (socket.readyState !== OPEN || closedByUs) return false;
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        if (bytes.byteLength === 0) return socket.bufferedAmount < limits.highWaterBytes;
+        const pending = socket.bufferedAmount;
+        if (pending > 0 && pending + bytes.byteLength > limits.maxPendingWriteBytes)
+          throw new WriteBufferFullError(limits.maxPendingWriteBytes, pending, bytes.byteLength);
+        socket.send(arrayBufferOf(bytes));
+        return socket.bufferedAmount < limits.highWaterBytes;
+      },
+      drain() {
+        // The WebSocket API has no drain event: look at bufferedAmount until it is low again.
+        return new Promise<void>((resolve) => {
+          const check = () => {
+            if (finished || socket.readyState !== OPEN || socket.bufferedAmount < limits.highWaterBytes) {
+              drainWaiters = drainWaiters.filter((waiter) => waiter !== resolve);
+              resolve();
+            } else after(DRAIN_POLL_MS, check);
+          };
+          drainWaiters.push(resolve);
+          check();
+        });
+      },
+      end: closeLocally,
+      get pendingBytes() {
+        return socket.bufferedAmount;
+      },
+    };
+
+    const connectTimer = after(limits.connectTimeout, () => {
+      if (opened || finished) return;
+      failToOpen('ETIMEDOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
+    });
+    socket.onopen = () => {
+      if (finished) return;
+      opened = true;
+      cancel(connectTimer);
+      subscriber.next(connected(writer, { url: socket.url || url.href, protocol: socket.protocol }));
+    };
+    socket.onmessage = ({ data }) => {
+      if (!finished && !closedByUs) subscriber.next({ type: 'data', bytes: bytesOf(data) });
+    };
+    socket.onerror = (event: unknown) => {
+      if (finished) return;
+      const detail = errorDetail(event);
+      if (!opened) {
+        failToOpen(detail.code ?? 'WEBSOCKET_CONNECT_FAILED', `could not open the WebSocket to ${url.href}: ${detail.message}`);
+        return;
+      }
+      failure ??= new TransportError(detail.code ?? 'WEBSOCKET_ERROR', host, port, `the WebSocket failed: ${detail.message}`);
+      // A close event normally follows with the code; wait for it, but not forever.
+      after(socket.readyState === CLOSED ? 0 : limits.closeTimeout, () =>
+        finish({ type: 'closed', by: closedByUs ? 'local' : 'peer', clean: false, error: failure }),
+      );
+    };
+    socket.onclose = ({ code, reason }) => {
+      if (finished) return;
+      if (!opened) {
+        failToOpen('WEBSOCKET_CONNECT_FAILED', `the WebSocket to ${url.href} closed before it opened: ${describeClose(code, reason)}`);
+        return;
+      }
+      const clean = code === NORMAL_CLOSURE && failure === undefined;
+      const error = clean
+        ? undefined
+        : (failure ?? new TransportError('WEBSOCKET_CLOSED', host, port, `the WebSocket closed: ${describeClose(code, reason)}`));
+      finish({ type: 'closed', by: closedByUs ? 'local' : 'peer', clean, code, reason, ...(error && { error }) });
+    };
+
+    return () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      wakeDrainWaiters();
+      finished = true;
+      const state = socket.readyState;
+      // Keep a listener for 'error': ws reports a close during its handshake as one.
+      socket.onopen = noop;
+      socket.onmessage = noop;
+      socket.onerror = noop;
+      socket.onclose = noop;
+      // 1000, never the 1005 a bare close() sends: the server sees a normal closure.
+      if (state === CONNECTING || state === OPEN) socket.close(NORMAL_CLOSURE);
+    };
+  });
+}
+
+/** `1011 (internal error): reason`. */
+export function describeClose(code: number, reason: string): string {
+  const name = CLOSE_CODE_NAMES[code];
+  return `code ${code}${name ? ` (${name})` : ''}${reason ? `: ${reason}` : ''}`;
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  // mock-socket, like old browsers, sends a typed array as its text: hand over an ArrayBuffer.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return new Uint8Array(bytes).buffer; // a copy of just these bytes
+}
+
+function bytesOf(data: unknown): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data)) return Buffer.concat(data.map(bytesOf)); // ws's 'fragments' binary type
+  throw new TypeError(`unexpected WebSocket message data: ${Object.prototype.toString.call(data)}`);
+}
+
+/** What an error event says: ws's carries the underlying error (with its code); a browser's nothing. */
+function errorDetail(event: unknown): { code?: string; message: string } {
+  const error = (event as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const message = (event as { message?: unknown } | undefined)?.message ?? error?.message;
+  return {
+    ...(typeof error?.code === 'string' && { code: error.code }),
+    message: typeof message === 'string' && message !== '' ? message : 'the platform gave no reason',
+  };
+}

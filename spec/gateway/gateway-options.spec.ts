@@ -1,0 +1,26 @@
+import fc from 'fast-check';
+import { parseHostPort, resolveGatewayOptions, targetKey } from '../../lib/gateway/gateway-options';
+
+describe('gateway allow-list keys', () => {
+  it('parses host:port and [v6]:port, and nothing else', () => {
+    expect(parseHostPort('imap.example.com:993')).toEqual({ host: 'imap.example.com', port: 993 });
+    expect(parseHostPort('[::1]:993')).toEqual({ host: '::1', port: 993 });
+    for (const bad of ['imap.example.com', ':993', 'h:0', 'h:65536', '::1:993', 'h:99x', 'h:1:2'])
+      expect(parseHostPort(bad)).toBeUndefined();
+  });
+
+  it('matches a target however its host is cased: the key is what the allow-list compares', () => {
+    const { targets } = resolveGatewayOptions({ port: 0, targets: ['IMAP.Example.com:993'] });
+    expect(targets.has(targetKey({ host: 'imap.example.COM', port: 993 }))).toBe(true);
+    expect(targets.has(targetKey({ host: 'imap.example.com', port: 994 }))).toBe(false);
+  });
+
+  it('round-trips: parseHostPort(targetKey(t)) is t, for host names and IPv6 addresses (property)', () => {
+    const host = fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6());
+    fc.assert(
+      fc.property(host, fc.integer({ min: 1, max: 65535 }), (h, port) => {
+        expect(parseHostPort(targetKey({ host: h, port }))).toEqual({ host: h.toLowerCase(), port });
+      }),
+    );
+  });
+});
