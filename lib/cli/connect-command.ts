@@ -16,7 +16,7 @@ import { trustOnFirstUse } from '../policies/trust-on-first-use';
 import { connectPlain } from '../starttls';
 import { json, problems, styleFor, summary } from './output';
 import { starttlsPreamble, type StartTlsProtocol } from './starttls-preambles';
-import type { Target } from './target';
+import type { Target } from '../host-port';
 
 /** The options of `rxtls connect`, parsed. */
 export interface ConnectCommand {

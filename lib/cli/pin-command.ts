@@ -2,7 +2,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import { connect } from '../connect';
 import type { CertError, PeerInfo } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
-import type { Target } from './target';
+import type { Target } from '../host-port';
 
 /**
  * Prints the SPKI pin of every certificate the server presents, leaf first, and whether the

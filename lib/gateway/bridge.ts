@@ -1,5 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { timerSet } from '../timer-set';
 import type { BridgeSummary } from './gateway';
 
 const OPEN = 1;
@@ -29,11 +30,11 @@ export function bridge(
   let clientCode: number | undefined;
   let targetClosed = false;
   let targetEnded = false;
-  const timers: NodeJS.Timeout[] = [];
-  const within = (fire: () => void) => timers.push(setTimeout(fire, limits.closeTimeout));
+  const timers = timerSet();
+  const within = (fire: () => void) => timers.after(limits.closeTimeout, fire);
   const finishIfBoth = () => {
     if (clientCode === undefined || !targetClosed) return;
-    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
     done({ closedBy: closedBy ?? 'client', code: clientCode, bytesUp, bytesDown, ...(error && { error }) });
   };
   const closeClient = (code: number, reason: string) => {

@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
+import { parseTarget } from '../host-port';
 import { positiveInteger } from '../option-checks';
 import type { ConnectOptions } from '../options';
 
@@ -109,13 +110,13 @@ export function targetKey(target: GatewayTarget): string {
   return `${host.toLowerCase()}:${target.port}`;
 }
 
-/** Parses `host:port` or `[v6]:port`; undefined when it is not one. */
+/** Parses `host:port` or `[v6]:port` (the command line's parser); undefined when it is not one. */
 export function parseHostPort(text: string): GatewayTarget | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { host, port };
+  try {
+    return parseTarget(text, -1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Checks every option; throws {@link InvalidOptionError} naming the first at fault. */

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { certError } from '../cert-errors';
-import type { CertError, HandshakeEvent, RawTlsEvent, TlsEvent } from '../events';
+import type { CertError, CertFailedEvent, ClosedEvent, HandshakeEvent, PeerInfo, RawTlsEvent, TlsEvent } from '../events';
 import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
 
 /**
@@ -41,8 +41,7 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
           });
           return;
         }
-        subscriber.next({ type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer: handshake.peer });
-        subscriber.next({ type: 'closed', by: 'local', clean: false });
+        for (const event of rejection(errors, handshake.peer)) subscriber.next(event);
         subscriber.complete();
       };
       const onHandshake = (handshake: HandshakeEvent) => {
@@ -70,6 +69,14 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
         }),
       );
     });
+}
+
+/** The events of a peer the policy rejected: `certFailed` with every problem, then our unclean `closed`. */
+export function rejection(errors: readonly CertError[], peer: PeerInfo): [CertFailedEvent, ClosedEvent] {
+  return [
+    { type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer },
+    { type: 'closed', by: 'local', clean: false },
+  ];
 }
 
 /**

@@ -13,6 +13,7 @@ import type { HandshakeFacts } from '../policies/policy';
 import type { ResolvedConnectOptions } from '../options';
 import { peerChain, peerInfo, sessionInfo } from '../peer-info';
 import { secureContextFor } from '../secure-context-cache';
+import { timerSet, type TimerSet } from '../timer-set';
 import { establishedConnection } from './established-connection';
 import { watchedTransport, type WatchedTransport } from './watched-transport';
 
@@ -55,10 +56,9 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
     let socket: TLSSocket | undefined;
     let torn = false;
     let released = false;
-    const timers = new Set<NodeJS.Timeout>();
+    const timers = timerSet();
     const teardown = () => {
       torn = true;
-      for (const timer of timers) clearTimeout(timer);
       timers.clear();
       // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
       // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
@@ -119,7 +119,7 @@ function start(
   secureContext: SecureContext,
   anchors: () => TrustAnchors,
   subscriber: Subscriber<OpenedTlsEvent>,
-  timers: Set<NodeJS.Timeout>,
+  timers: TimerSet,
   over: Socket | undefined,
   onRelease: () => void,
 ): TLSSocket {
@@ -157,14 +157,6 @@ function start(
     subscriber.error(new TransportError('ERR_TLS_CONNECT', host, port, (error as Error).message, { cause: error }));
     return undefined as never;
   }
-  const after = (ms: number, fire: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fire();
-    }, ms);
-    timers.add(timer);
-    return timer;
-  };
   const fail = (code: string, message: string, cause?: unknown) => {
     subscriber.error(new TransportError(code, host, port, message, { cause }));
   };
@@ -172,24 +164,22 @@ function start(
   let handshakeDone = false;
 
   const startHandshakeTimer = () => {
-    const handshakeTimer = after(options.handshakeTimeout, () =>
+    const handshakeTimer = timers.after(options.handshakeTimeout, () =>
       fail('HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
     );
     socket.once('secureConnect', () => {
-      clearTimeout(handshakeTimer);
-      timers.delete(handshakeTimer);
+      timers.cancel(handshakeTimer);
     });
   };
   if (over) {
     // Upgrading a connected socket in band (STARTTLS): the handshake starts now.
     startHandshakeTimer();
   } else {
-    const connectTimer = after(options.connectTimeout, () =>
+    const connectTimer = timers.after(options.connectTimeout, () =>
       fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
     );
     tcp.once('connect', () => {
-      clearTimeout(connectTimer);
-      timers.delete(connectTimer);
+      timers.cancel(connectTimer);
       startHandshakeTimer();
     });
   }

@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
 import { resolveClient } from '../connect';
 import type { CertFailedEvent, ClosedEvent, PeerInfo, SessionInfo } from '../events';
-import { judge } from '../operators/verify';
+import { judge, rejection } from '../operators/verify';
 import type { ConnectOptions } from '../options';
 import { openTls } from './open-tls';
 
@@ -38,8 +38,7 @@ export function verifiedSocket(options: ConnectOptions): Observable<VerifiedSock
         void Promise.resolve(judge(policy, event)).then((errors) => {
           if (subscriber.closed) return;
           if (errors.length > 0) {
-            subscriber.next({ type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer: event.peer });
-            subscriber.next({ type: 'closed', by: 'local', clean: false });
+            for (const rejected of rejection(errors, event.peer)) subscriber.next(rejected);
             subscriber.complete();
             return;
           }

@@ -7,6 +7,7 @@ import type { WebSocketEvent } from '../events';
 import type { ConnectOptions } from '../options';
 import { verifiedSocket } from '../transport/verified-socket';
 import { resolveWebSocketOptions, type WebSocketOptions } from './websocket-options';
+import { unverifiedWebSocket } from './connect-websocket';
 import { webSocketEvents, type WebSocketLike } from './websocket-transport';
 
 /**
@@ -59,7 +60,8 @@ export interface NodeWebSocketOptions
  */
 export function connectWebSocket(url: string | URL, options: NodeWebSocketOptions = {}): Observable<WebSocketEvent> {
   return defer(() => {
-    const { url: target, protocols, limits } = resolveWebSocketOptions(url, options);
+    const resolved = resolveWebSocketOptions(url, options);
+    const { url: target, protocols } = resolved;
     const maxPayload = positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES);
     if (
       options.headers !== undefined &&
@@ -67,14 +69,7 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
     )
       throw new InvalidOptionError('headers', options.headers, 'must be an object of header names to strings');
     const Custom = options.WebSocket;
-    if (Custom !== undefined) {
-      return webSocketEvents(
-        target,
-        () => new Custom(target.href, protocols),
-        (writer, webSocket) => ({ type: 'connected', verifiedBy: target.protocol === 'wss:' ? 'platform' : 'none', webSocket, writer }),
-        limits,
-      );
-    }
+    if (Custom !== undefined) return unverifiedWebSocket(resolved, () => new Custom(target.href, protocols));
     const wsOptions: WebSocket.ClientOptions = {
       maxPayload,
       perMessageDeflate: false,
@@ -85,34 +80,27 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
       (extra: WebSocket.ClientOptions = {}) =>
       () =>
         new WebSocket(target.href, protocols, { ...wsOptions, ...extra }) as unknown as WebSocketLike;
-    if (target.protocol === 'ws:') {
-      return webSocketEvents(target, open(), (writer, webSocket) => ({ type: 'connected', verifiedBy: 'none', webSocket, writer }), limits);
-    }
+    if (target.protocol === 'ws:') return unverifiedWebSocket(resolved, open());
     const tls: ConnectOptions = {
-      host: target.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(target.port) || 443,
+      host: resolved.host,
+      port: resolved.port,
       // WebSocket is an HTTP/1.1 upgrade: never let the server pick h2.
       alpn: ['http/1.1'],
-      connectTimeout: limits.connectTimeout,
+      connectTimeout: resolved.limits.connectTimeout,
       ...pick(options, ['servername', 'ca', 'cert', 'key', 'passphrase', 'minVersion', 'maxVersion', 'handshakeTimeout', 'verify', 'tls']),
     };
     return verifiedSocket(tls).pipe(
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
-          : webSocketEvents(
-              target,
-              open({ createConnection: () => event.socket }),
-              (writer, webSocket) => ({
-                type: 'connected',
-                verifiedBy: 'policy',
-                peer: event.peer,
-                session: event.session,
-                writer,
-                webSocket,
-              }),
-              limits,
-            ),
+          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket) => ({
+              type: 'connected',
+              verifiedBy: 'policy',
+              peer: event.peer,
+              session: event.session,
+              writer,
+              webSocket,
+            })),
       ),
     );
   });

@@ -1,8 +1,8 @@
 import { defer, type Observable } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import type { WebSocketEvent } from '../events';
-import { resolveWebSocketOptions, type WebSocketOptions } from './websocket-options';
-import { webSocketEvents, type WebSocketConstructor } from './websocket-transport';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from './websocket-options';
+import { webSocketEvents, type WebSocketConstructor, type WebSocketLike } from './websocket-transport';
 
 /**
  * Opens a WebSocket as a cold Observable of the same events as `connect()` — for browsers,
@@ -31,7 +31,7 @@ import { webSocketEvents, type WebSocketConstructor } from './websocket-transpor
  */
 export function connectWebSocket(url: string | URL, options: WebSocketOptions = {}): Observable<WebSocketEvent> {
   return defer(() => {
-    const { url: target, protocols, limits } = resolveWebSocketOptions(url, options);
+    const resolved = resolveWebSocketOptions(url, options);
     const Platform = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (Platform === undefined)
       throw new InvalidOptionError(
@@ -39,11 +39,15 @@ export function connectWebSocket(url: string | URL, options: WebSocketOptions = 
         undefined,
         'is required: this platform has no global WebSocket (in Node, use connectWebSocket from "rxtls")',
       );
-    return webSocketEvents(
-      target,
-      () => new Platform(target.href, protocols),
-      (writer, webSocket) => ({ type: 'connected', verifiedBy: target.protocol === 'wss:' ? 'platform' : 'none', webSocket, writer }),
-      limits,
-    );
+    return unverifiedWebSocket(resolved, () => new Platform(resolved.url.href, resolved.protocols));
   });
+}
+
+/**
+ * A WebSocket whose server rxtls did not verify itself: the platform did (`wss:`,
+ * `verifiedBy: 'platform'`) or nobody did (`ws:`, `verifiedBy: 'none'`).
+ */
+export function unverifiedWebSocket(resolved: ResolvedWebSocketOptions, open: () => WebSocketLike): Observable<WebSocketEvent> {
+  const verifiedBy = resolved.url.protocol === 'wss:' ? 'platform' : 'none';
+  return webSocketEvents(resolved, open, (writer, webSocket) => ({ type: 'connected', verifiedBy, webSocket, writer }));
 }

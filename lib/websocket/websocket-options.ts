@@ -41,6 +41,10 @@ export interface WebSocketOptions {
 /** A checked WebSocket target. */
 export interface ResolvedWebSocketOptions {
   readonly url: URL;
+  /** The URL's host, without IPv6 brackets: what TCP connects to and errors name. */
+  readonly host: string;
+  /** The URL's port, or the scheme's (80, 443). */
+  readonly port: number;
   readonly protocols: string[];
   readonly limits: WebSocketLimits;
 }
@@ -72,6 +76,8 @@ export function resolveWebSocketOptions(url: string | URL, options: WebSocketOpt
     throw new InvalidOptionError('WebSocket', options.WebSocket, 'must be a WebSocket constructor');
   return {
     url: target,
+    host: target.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(target.port) || (target.protocol === 'wss:' ? 443 : 80),
     protocols,
     limits: {
       connectTimeout: positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS),
@@ -83,7 +89,7 @@ export function resolveWebSocketOptions(url: string | URL, options: WebSocketOpt
 }
 
 /** 127.0.0.0/8, ::1 and localhost: where an unencrypted hop cannot be observed by anyone else. */
-export function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

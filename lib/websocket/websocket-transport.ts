@@ -1,5 +1,7 @@
 import { Observable } from 'rxjs';
 import { TransportError, WriteBufferFullError } from '../errors';
+import { timerSet } from '../timer-set';
+import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { ClosedEvent, ConnectedEvent, TlsWriter, WebSocketConnectedEvent, WebSocketEvent, WebSocketInfo } from '../events';
 
 /**
@@ -92,27 +94,13 @@ const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
  * (`TransportError`). Unsubscribing closes an open or opening WebSocket with code 1000.
  */
 export function webSocketEvents(
-  url: URL,
+  target: ResolvedWebSocketOptions,
   open: () => WebSocketLike,
   connected: (writer: TlsWriter, info: WebSocketInfo) => ConnectedEvent | WebSocketConnectedEvent,
-  limits: WebSocketLimits,
 ): Observable<WebSocketEvent> {
-  const host = url.hostname;
-  const port = Number(url.port) || (url.protocol === 'wss:' ? 443 : 80);
+  const { url, host, port, limits } = target;
   return new Observable<WebSocketEvent>((subscriber) => {
-    const timers = new Set<ReturnType<typeof setTimeout>>();
-    const after = (ms: number, fire: () => void) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        fire();
-      }, ms);
-      timers.add(timer);
-      return timer;
-    };
-    const cancel = (timer: ReturnType<typeof setTimeout>) => {
-      clearTimeout(timer);
-      timers.delete(timer);
-    };
+    const { after, cancel, clear: clearTimers } = timerSet();
     let drainWaiters: Array<() => void> = [];
     const wakeDrainWaiters = () => {
       const waiting = drainWaiters;
@@ -226,8 +214,7 @@ export function webSocketEvents(
     };
 
     return () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      clearTimers();
       wakeDrainWaiters();
       finished = true;
       const state = socket.readyState;
@@ -243,7 +230,7 @@ export function webSocketEvents(
 }
 
 /** `1011 (internal error): reason`. */
-export function describeClose(code: number, reason: string): string {
+function describeClose(code: number, reason: string): string {
   const name = CLOSE_CODE_NAMES[code];
   return `code ${code}${name ? ` (${name})` : ''}${reason ? `: ${reason}` : ''}`;
 }

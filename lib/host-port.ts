@@ -1,4 +1,4 @@
-/** HOST[:PORT] from the command line. */
+/** HOST[:PORT], as the command line and the gateway's allow-list write it. */
 export interface Target {
   readonly host: string;
   readonly port: number;
