@@ -97,7 +97,11 @@ export interface TlsWriter {
    * After the connection closed it writes nothing and returns `false` (the `closed` event says why).
    */
   write(chunk: string | Uint8Array): boolean;
-  /** Resolves once the socket can take more bytes, or once it closed. Never rejects. */
+  /**
+   * Resolves once the socket can take more bytes, or once the connection closed: then only after
+   * the `closed` event was delivered, so a loop of `write()` and `await drain()` that checks for
+   * `closed` ends by itself. Never rejects.
+   */
   drain(): Promise<void>;
   /** Flushes what is queued, sends close_notify and half-closes; the peer's reply ends the stream. */
   end(): void;

@@ -8,7 +8,7 @@ import {
   type TLSSocket,
   type TlsOptions,
 } from 'node:tls';
-import { EMPTY, Observable, concatMap, from, isObservable, mergeMap, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { EMPTY, Observable, concatMap, from, mergeMap, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
 import { loadCa, type CaSource, type LoadedCa } from './ca';
 import { defaultTrustAnchors, findProblems } from './certificate-checks';
 import { certError, opensslVerdict } from './cert-errors';
@@ -20,6 +20,7 @@ import {
   DEFAULT_MIN_TLS_VERSION,
 } from './defaults';
 import { InvalidOptionError, TransportError } from './errors';
+import { isObservableLike } from './observable-shape';
 import type { CertError, RawTlsEvent, TlsEvent } from './events';
 import { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 import { lines, type LinesOptions } from './operators/lines';
@@ -282,7 +283,9 @@ export function followCredentials(
   subscriber: Subscriber<unknown>,
   use: (credentials: ServerCredentials, resolved: ResolvedListenOptions) => void,
 ): Subscription {
-  const credentials$ = isObservable(options.credentials) ? options.credentials : from([options.credentials]);
+  const { credentials } = options;
+  // By shape: credentials may come from another copy of RxJS than ours.
+  const credentials$ = isObservableLike<ServerCredentials>(credentials) ? from(credentials) : from([credentials as ServerCredentials]);
   const trusted = resolved.ca === undefined ? Promise.resolve(undefined) : loadCa(resolved.ca);
   return credentials$.pipe(concatMap((credentials) => trusted.then((loaded) => ({ credentials, loaded })))).subscribe({
     next: ({ credentials, loaded }) => {

@@ -94,8 +94,9 @@ describe('the published package (npm pack)', () => {
     expect(stdout).toBe('hello from rxtls\n');
   });
 
-  it('serves rxtls/browser: the browser build to ES modules (here Node, which has no global WebSocket), CommonJS to require', async () => {
-    const probe = `connectWebSocket('ws://127.0.0.1:1/').subscribe({ error: (e) => console.log(e.option, typeof lines) });`;
+  it('serves rxtls/browser: the browser build to ES modules (here Node, made to have no global WebSocket), CommonJS to require', async () => {
+    // Node 22 and later have a global WebSocket; without one, the build must name the option.
+    const probe = `delete globalThis.WebSocket;\nconnectWebSocket('ws://127.0.0.1:1/').subscribe({ error: (e) => console.log(e.option, typeof lines) });`;
     await writeFile(join(dir, 'browser.mjs'), `import { connectWebSocket, lines } from 'rxtls/browser';\n${probe}\n`);
     await writeFile(join(dir, 'browser.cjs'), `const { connectWebSocket, lines } = require('rxtls/browser');\n${probe}\n`);
     expect((await run('node', ['browser.mjs'], { cwd: dir })).stdout).toBe('WebSocket function\n');

@@ -2,6 +2,7 @@ import { Observable, Subject, concat, from, of, type ObservableInput, type MonoT
 import { DEFAULT_LINE_ENDING } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import type { PlaintextWriter, TlsEvent, TlsWriter, TransportEvent } from '../events';
+import { isObservableLike } from '../observable-shape';
 import type { Outbound } from '../outbound';
 
 /**
@@ -130,7 +131,9 @@ export function converse<E extends TransportEvent = TlsEvent>(
           fail(error);
           return;
         }
-        if (isAsyncIterable(output) && !(output instanceof Observable)) {
+        // By shape, never `instanceof`: an Observable from another copy of RxJS (or from RxJS 8,
+        // whose Observables are also async-iterable) must be subscribed, not pulled.
+        if (isAsyncIterable(output) && !isObservableLike(output)) {
           void pull(output[Symbol.asyncIterator]());
           return;
         }

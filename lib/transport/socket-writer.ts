@@ -6,9 +6,13 @@ import type { TlsWriter } from '../events';
  * The write side of a verified socket: backpressure through `write()`'s return value and
  * `drain()`, and a hard bound on queued bytes so a writer that ignores backpressure fails
  * fast instead of growing memory without limit.
+ *
+ * Created for an open socket, after the connection's own `'close'` listener: so when a waiter
+ * in `drain()` is released by the socket's close, the `closed` event has already been delivered.
  */
 export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: () => void): TlsWriter {
   let waiters: Array<() => void> = [];
+  let closeSeen = false;
   const wake = () => {
     const ready = waiters;
     waiters = [];
@@ -17,7 +21,10 @@ export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd
   const isOpen = () => !socket.destroyed && socket.writable;
   // One listener each for the socket's life, however many writes wait.
   socket.on('drain', wake);
-  socket.once('close', wake);
+  socket.once('close', () => {
+    closeSeen = true;
+    wake();
+  });
   return {
     write(chunk) {
       if (!isOpen()) return false;
@@ -27,7 +34,11 @@ export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd
       return socket.write(chunk);
     },
     drain() {
-      if (!isOpen() || !socket.writableNeedDrain) return Promise.resolve();
+      if (closeSeen || (isOpen() && !socket.writableNeedDrain)) return Promise.resolve();
+      // A socket that is no longer writable but not yet closed (Node emits 'close' a tick or more
+      // after it stops being writable) releases its waiters at 'close', after the `closed` event:
+      // resolving at once would let a `write()`/`drain()` loop spin through microtasks, never
+      // yielding to the tick that delivers `closed`.
       return new Promise<void>((resolve) => waiters.push(resolve));
     },
     end() {

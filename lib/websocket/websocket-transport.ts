@@ -159,7 +159,10 @@ export function webSocketEvents(
         // The WebSocket API has no drain event: look at bufferedAmount until it is low again.
         return new Promise<void>((resolve) => {
           const check = () => {
-            if (finished || socket.readyState !== OPEN || socket.bufferedAmount < limits.highWaterBytes) {
+            // Closing but not yet `closed`: keep waiting (finish() releases us after the event),
+            // so that a write()/drain() loop cannot spin before it sees `closed`.
+            const writable = socket.readyState === OPEN && !closedByUs;
+            if (finished || (writable && socket.bufferedAmount < limits.highWaterBytes)) {
               drainWaiters = drainWaiters.filter((waiter) => waiter !== resolve);
               resolve();
             } else after(DRAIN_POLL_MS, check);

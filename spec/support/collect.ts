@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { firstValueFrom, type Observable, toArray, materialize } from 'rxjs';
 
 /** Everything an Observable emitted, and how it ended. */
@@ -35,7 +36,47 @@ export function openSocketHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap' || r === 'TCPWRAP').length;
 }
 
-/** Counts the timers the process holds. */
+/**
+ * The timers that keep the process alive and were not set by jest itself, tracked from the first
+ * call on. `process.getActiveResourcesInfo()` counts jest's own timers too (a test's timeout, the
+ * reporter's 100 ms status tick when the suite runs in band), which come and go on their own
+ * schedule: counting them made a leak check pass or fail by chance.
+ */
+/** Node's Timeout: `_destroyed` is set as it fires or is cleared, before the destroy hook runs. */
+type Timer = { hasRef(): boolean; _destroyed?: boolean };
+const liveTimers = new Map<number, { timer: Timer; caller: string }>();
+let tracking = false;
+function trackTimers(): void {
+  if (tracking) return;
+  tracking = true;
+  createHook({
+    init(id, type, _trigger, resource) {
+      if (type !== 'Timeout') return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 12;
+      const frames = (new Error().stack ?? '').split('\n').slice(1);
+      Error.stackTraceLimit = limit;
+      // Whoever set the timer: the frame after Node's setTimeout/setInterval, or failing that the
+      // first one outside Node's timer and hook code.
+      const set = frames.findIndex((frame) => /at (setTimeout|setInterval) \(node:timers/.test(frame));
+      const machinery = /AsyncHook\.init|\(node:(internal\/|timers)|at new Timeout /;
+      const caller = (set >= 0 ? frames[set + 1] : frames.find((frame) => !machinery.test(frame))) ?? '';
+      if (!/[\\/]node_modules[\\/](jest-|@jest[\\/])/.test(caller)) liveTimers.set(id, { timer: resource as Timer, caller: caller.trim() });
+    },
+    destroy(id) {
+      liveTimers.delete(id);
+    },
+  }).enable();
+}
+
+/** Counts the timers the code under test holds (see {@link trackTimers}); the first call starts tracking. */
 export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  trackTimers();
+  return activeTimerCallers().length;
+}
+
+/** Where each of the {@link activeTimers} was set: the frame that called `setTimeout`. */
+export function activeTimerCallers(): string[] {
+  trackTimers();
+  return [...liveTimers.values()].filter(({ timer }) => timer.hasRef() && timer._destroyed !== true).map(({ caller }) => caller);
 }

@@ -227,10 +227,40 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     expect(error?.message).toMatch(message);
   });
 
+  /** Runs `body` with the platform's global WebSocket replaced (or removed), then restores it. */
+  async function withGlobalWebSocket<T>(value: WebSocketConstructor | undefined, body: () => Promise<T>): Promise<T> {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = Object.getOwnPropertyDescriptor(global, 'WebSocket');
+    if (value === undefined) delete global.WebSocket;
+    else Object.defineProperty(global, 'WebSocket', { value, configurable: true, writable: true });
+    try {
+      return await body();
+    } finally {
+      if (saved) Object.defineProperty(global, 'WebSocket', saved);
+      else delete global.WebSocket;
+    }
+  }
+
   it('needs a WebSocket implementation where the platform has none, and says so', async () => {
-    const { error } = await collect(connectWebSocket('ws://127.0.0.1/'));
+    // Node 22 and later have a global WebSocket: take it away to be the platform that has none.
+    const { error } = await withGlobalWebSocket(undefined, () => collect(connectWebSocket('ws://127.0.0.1/')));
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect(error?.message).toMatch(/no global WebSocket/);
+  });
+
+  it("uses the platform's global WebSocket where there is one", async () => {
+    const url = nextUrl();
+    mockServer(url, (socket) => socket.send('from the global\r\n'));
+    const { events } = await withGlobalWebSocket(Mock, () =>
+      collect(
+        connectWebSocket(url).pipe(
+          lines(),
+          filter((e) => e.type === 'line'),
+          take(1),
+        ),
+      ),
+    );
+    expect(events).toEqual([{ type: 'line', text: 'from the global' }]);
   });
 
   it('accepts ws: to a host that is not loopback when allowPlaintext says so', async () => {
