@@ -21,6 +21,7 @@ export {
   type ServerCredentials,
   type ServerEvent,
 } from './listen';
+export { listening, type RunningServer } from './listening';
 export type { ConnectOptions } from './options';
 export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
 export type { WebSocketOptions } from './websocket/websocket-options';
