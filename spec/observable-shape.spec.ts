@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import * as rxjs from 'rxjs';
 import * as rxjsCopy from 'rxjs-copy';
@@ -44,7 +45,13 @@ describe('isObservableLike', () => {
 });
 
 describe('converse with a dialogue built from another RxJS', () => {
-  it.each(copies)('%s: the echo of every line the dialogue writes', async (_, { filter, map, take }) => {
+  // RxJS 7's operators lift their source, and an RxJS 8 Observable has no lift(): when rxtls's
+  // RxJS is 8 (npm run test:matrix swaps it in), a dialogue cannot pipe events$ through RxJS 7's
+  // operators. That is RxJS's own limit, not a question of telling Observables apart.
+  const ours = JSON.parse(readFileSync(require.resolve('rxjs/package.json'), 'utf8')) as { version: string };
+  const oursIs8 = ours.version.startsWith('8.');
+  const piping = copies.filter(([name]) => !(oursIs8 && name === 'a second copy of RxJS 7'));
+  it.each(piping)('%s: the echo of every line the dialogue writes', async (_, { filter, map, take }) => {
     const server = await start({ ...(await pki.leaf()), echo: true });
     const dialogue: Dialogue = (events$) =>
       events$.pipe(
