@@ -41,6 +41,7 @@ export type {
   CertFailedEvent,
   CertificateSummary,
   ClosedEvent,
+  CloseTimeout,
   ConnectedEvent,
   DataEvent,
   HandshakeEvent,

@@ -7,7 +7,7 @@ import type { TlsWriter } from '../events';
  * `drain()`, and a hard bound on queued bytes so a writer that ignores backpressure fails
  * fast instead of growing memory without limit.
  */
-export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: () => void): TlsWriter {
+export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: TlsWriter['end']): TlsWriter {
   let waiters: Array<() => void> = [];
   const wake = () => {
     const ready = waiters;
@@ -30,8 +30,8 @@ export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd
       if (!isOpen() || !socket.writableNeedDrain) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push(resolve));
     },
-    end() {
-      onEnd();
+    end(timeout) {
+      onEnd(timeout);
       if (isOpen()) socket.end();
     },
     get pendingBytes() {
