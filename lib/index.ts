@@ -12,15 +12,14 @@ export { connect } from './connect';
 export { connectPlain, listenPlain, type PlainServerEvent } from './starttls';
 export {
   listen,
-  serve,
   type ClientErrorEvent,
   type ConnectionEvent,
+  type ListenEvent,
   type ListeningEvent,
   type ListenOptions,
-  type ServeOptions,
   type ServerCredentials,
-  type ServerEvent,
 } from './listen';
+export { serve, type ClientRejectedEvent, type ConnectionFailedEvent, type ServeEvent, type ServeOptions, type ServerEvent } from './serve';
 export type { ConnectOptions } from './options';
 export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
 export type { WebSocketOptions } from './websocket/websocket-options';

@@ -1,8 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY, filter, mergeMap, take, type Subscription } from 'rxjs';
-import { connect, converse, gracefulShutdown, line, lines, listen, serve, type ClosedEvent, type TlsEvent } from '../../lib';
+import { EMPTY, filter, mergeMap, take, type Observable, type Subscription } from 'rxjs';
+import {
+  connect,
+  converse,
+  gracefulShutdown,
+  line,
+  lines,
+  listen,
+  serve,
+  type ClosedEvent,
+  type ServerEvent,
+  type TlsEvent,
+} from '../../lib';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 import { startSmtpServer } from '../support/smtp-server';
@@ -136,7 +147,7 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
 
   describe('openssl s_client against our server', () => {
     const greet = () => [line('* OK rxtls says hello')];
-    async function ourServer(server$: ReturnType<typeof listen>): Promise<number> {
+    async function ourServer(server$: Observable<ServerEvent>): Promise<number> {
       return new Promise((resolve, reject) => {
         subscriptions.push(server$.subscribe({ next: (e) => e.type === 'listening' && resolve(e.port), error: reject }));
       });
