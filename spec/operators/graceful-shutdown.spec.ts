@@ -155,7 +155,7 @@ describe('gracefulShutdown({ timeout }) against a peer that never answers close_
     expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'CLOSE_TIMEOUT' } });
     expect(report.error?.message).toMatch(/within 300 ms of our close_notify \(option gracefulShutdown timeout\)$/);
     expect(reportedAt - leftAt).toBeGreaterThanOrEqual(250);
-    await eventually(() => peer.sawDestroy() !== undefined, 3000, 'the peer to see our socket destroyed');
+    await eventually(() => peer.sawDestroy() !== undefined && peer.server.openConnections() === 0, 3000, 'our socket to be destroyed');
     const destroyedAfter = (peer.sawDestroy() ?? 0) - (peer.sawOurEnd() ?? 0);
     expect(destroyedAfter).toBeGreaterThanOrEqual(250);
     expect(destroyedAfter).toBeLessThan(DEFAULT_CLOSE_TIMEOUT_MS - 500);
@@ -229,39 +229,6 @@ describe('graceful close on real connections', () => {
     await eventually(() => reports.length === 1, 3000, 'the background close');
     expect(reports[0]).toEqual({ type: 'closed', by: 'local', clean: true });
     expect(serverSawEnd).toBe(true);
-  });
-
-  it('unsubscribing through gracefulShutdown from a peer that never closes: not clean after the timeout, socket destroyed', async () => {
-    let serverSawReset = false;
-    const server = await start({
-      ...(await pki.leaf()),
-      allowHalfOpen: true,
-      greeting: '* OK ready\r\n',
-      // Half-open after our close_notify; writing later finds our socket destroyed.
-      onConnection: (s) => {
-        s.resume();
-        s.on('end', () => {
-          // bounded: ten writes at most, stopping at the first error
-          let writes = 0;
-          const poke = () => !serverSawReset && writes++ < 10 && s.write('late\r\n', () => setTimeout(poke, 150));
-          setTimeout(poke, 300);
-        });
-        s.on('error', () => (serverSawReset = true));
-      },
-    });
-    const reports: ClosedEvent[] = [];
-    await collect(
-      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(
-        gracefulShutdown({ timeout: 200, onClosed: (c) => reports.push(c) }),
-        lines(),
-        filter((e) => e.type === 'line'),
-        take(1),
-      ),
-    );
-    await eventually(() => reports.length === 1, 3000, 'the timeout');
-    expect(reports[0]).toMatchObject({ type: 'closed', by: 'local', clean: false });
-    expect((reports[0]?.error as { code?: string } | undefined)?.code).toBe('CLOSE_TIMEOUT');
-    await eventually(() => serverSawReset && server.openConnections() === 0, 3000, 'the socket to be destroyed');
   });
 
   it('with detectTruncation, a peer that answers our close_notify with a bare TCP close is reported as truncated', async () => {
