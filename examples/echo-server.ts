@@ -39,6 +39,7 @@ if (require.main === module) {
       next: (e) => {
         if (e.type === 'listening') console.log(`echoing lines on ${e.host}:${e.port}`);
         if (e.type === 'clientError') console.log(`dropped a client from ${e.remoteAddress ?? '?'}: ${e.code}`);
+        if (e.type === 'connectionFailed') console.log(`cut off ${e.remoteAddress}:${e.remotePort}: ${e.error.message}`);
       },
       error: (error: Error) => {
         console.error(error.message);

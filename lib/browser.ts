@@ -20,6 +20,7 @@ export type { WebSocketOptions } from './websocket/websocket-options';
 export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-transport';
 export type {
   ClosedEvent,
+  CloseTimeout,
   ConnectedEvent,
   DataEvent,
   LineEvent,

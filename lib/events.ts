@@ -103,10 +103,34 @@ export interface TlsWriter {
    * `closed` ends by itself. Never rejects.
    */
   drain(): Promise<void>;
-  /** Flushes what is queued, sends close_notify and half-closes; the peer's reply ends the stream. */
-  end(): void;
+  /**
+   * Flushes what is queued, sends close_notify and half-closes; the peer's reply ends the stream.
+   * The peer has `timeout.ms` to close (without `timeout`, the connection's `closeTimeout`);
+   * then the socket is destroyed and `closed` carries a `CLOSE_TIMEOUT` error naming
+   * `timeout.option`. The first call starts the close and its bound; later calls change nothing.
+   */
+  end(timeout?: CloseTimeout): void;
   /** Bytes queued and not yet handed to the kernel. */
   readonly pendingBytes: number;
+}
+
+/**
+ * How long the peer has to answer our close_notify with its own close, and the option that said
+ * so: the `CLOSE_TIMEOUT` error names it, so a user can tell which knob to turn.
+ *
+ * @example
+ * ```ts
+ * import type { CloseTimeout, TlsWriter } from 'rxtls';
+ * declare const writer: TlsWriter;
+ * const logoutTimeout: CloseTimeout = { ms: 10_000, option: 'logoutTimeout' };
+ * writer.end(logoutTimeout); // on expiry: "peer did not close within 10000 ms of our close_notify (option logoutTimeout)"
+ * ```
+ */
+export interface CloseTimeout {
+  /** Milliseconds, a non-negative integer. */
+  readonly ms: number;
+  /** What set `ms`, as the error names it: `'gracefulShutdown timeout'`, or your own option's name. */
+  readonly option: string;
 }
 
 /** The peer passed verification: reading and writing may begin. */

@@ -12,16 +12,15 @@ export { connect } from './connect';
 export { connectPlain, listenPlain, type PlainServerEvent } from './starttls';
 export {
   listen,
-  serve,
   type ClientErrorEvent,
   type ConnectionEvent,
+  type ListenEvent,
   type ListeningEvent,
   type ListenOptions,
-  type ServeOptions,
   type ServerCredentials,
-  type ServerEvent,
 } from './listen';
 export { listening, type RunningServer } from './listening';
+export { serve, type ClientRejectedEvent, type ConnectionFailedEvent, type ServeEvent, type ServeOptions, type ServerEvent } from './serve';
 export type { ConnectOptions } from './options';
 export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
 export type { WebSocketOptions } from './websocket/websocket-options';
@@ -42,6 +41,7 @@ export type {
   CertFailedEvent,
   CertificateSummary,
   ClosedEvent,
+  CloseTimeout,
   ConnectedEvent,
   DataEvent,
   HandshakeEvent,

@@ -8,7 +8,7 @@ import {
   type TLSSocket,
   type TlsOptions,
 } from 'node:tls';
-import { EMPTY, Observable, concatMap, from, mergeMap, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, concatMap, from, type Subscriber, type Subscription } from 'rxjs';
 import { loadCa, type CaSource, type LoadedCa } from './ca';
 import { defaultTrustAnchors, findProblems } from './certificate-checks';
 import { certError, opensslVerdict } from './cert-errors';
@@ -22,8 +22,6 @@ import {
 import { InvalidOptionError, TransportError } from './errors';
 import { isObservableLike } from './observable-shape';
 import type { CertError, RawTlsEvent, TlsEvent } from './events';
-import { converse, type ConverseOptions, type Dialogue } from './operators/converse';
-import { lines, type LinesOptions } from './operators/lines';
 import { verify } from './operators/verify';
 import { clientPeer, peerChain, sessionInfo } from './peer-info';
 import { strict } from './policies/strict';
@@ -156,10 +154,12 @@ export interface ClientErrorEvent {
   readonly message: string;
   /** The client's address, when known. */
   readonly remoteAddress?: string;
+  /** The client's port, when known. */
+  readonly remotePort?: number;
 }
 
 /**
- * What a server emits.
+ * What {@link listen} emits, and nothing else.
  *
  * @example
  * ```ts
@@ -170,7 +170,7 @@ export interface ClientErrorEvent {
  * });
  * ```
  */
-export type ServerEvent = ListeningEvent | ConnectionEvent<TlsEvent> | ClientErrorEvent;
+export type ListenEvent = ListeningEvent | ConnectionEvent<TlsEvent> | ClientErrorEvent;
 
 /**
  * A TLS server as a cold Observable: subscribing listens, each client that finishes its
@@ -192,8 +192,8 @@ export type ServerEvent = ListeningEvent | ConnectionEvent<TlsEvent> | ClientErr
  * ```
  * @see serve
  */
-export function listen(options: ListenOptions): Observable<ServerEvent> {
-  return new Observable<ServerEvent>((subscriber) => {
+export function listen(options: ListenOptions): Observable<ListenEvent> {
+  return new Observable<ListenEvent>((subscriber) => {
     let server: Server | undefined;
     let stopped = false;
     const sockets = new Set<TLSSocket>();
@@ -236,13 +236,14 @@ export function listen(options: ListenOptions): Observable<ServerEvent> {
         });
       });
       server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-        const remoteAddress = socket.remoteAddress;
+        const { remoteAddress, remotePort } = socket;
         socket.destroy();
         subscriber.next({
           type: 'clientError',
           code: error.code ?? 'ERR_TLS',
           message: error.message,
           ...(remoteAddress && { remoteAddress }),
+          ...(remotePort && { remotePort }),
         });
       });
       server.on('error', (error: NodeJS.ErrnoException) => {
@@ -326,53 +327,6 @@ export function closeGracefully(sockets: Iterable<Socket>, timeout: number): voi
     const timer = setTimeout(() => socket.destroy(), timeout);
     socket.once('close', () => clearTimeout(timer));
   }
-}
-
-/**
- * Options of {@link serve}: those of {@link listen}, plus how each connection is framed.
- *
- * @example
- * ```ts
- * import { serve, type ServeOptions } from 'rxtls';
- * const options: ServeOptions = { port: 7000, credentials: { cert, key }, lines: { maxLength: 4096 }, converse: { lineEnding: '\n' } };
- * serve(options, () => []);
- * ```
- */
-export interface ServeOptions extends ListenOptions {
-  /** Framing for the dialogue; default `lines()` with its defaults. `false` gives the dialogue raw `data`. */
-  readonly lines?: LinesOptions | false;
-  /** Options of the `converse` that runs the dialogue. */
-  readonly converse?: ConverseOptions;
-}
-
-/**
- * A line server in one call: listens, and runs `dialogue` on every connection over `lines()`.
- * Emits what `listen` emits (connections' own events go to their dialogue); a connection whose
- * dialogue fails is destroyed and the server keeps serving.
- *
- * @example
- * ```ts
- * import { map, filter } from 'rxjs';
- * import { serve, line } from 'rxtls';
- *
- * // An echo server: every line comes back.
- * serve({ port: 7000, credentials: { cert, key } }, (events$) =>
- *   events$.pipe(filter((e) => e.type === 'line'), map((e) => line(e.text))),
- * ).subscribe((e) => e.type === 'listening' && console.log(`listening on ${e.port}`));
- * ```
- * @see listen
- */
-export function serve(options: ServeOptions, dialogue: Dialogue): Observable<ServerEvent> {
-  const framing = options.lines === false ? undefined : lines(options.lines ?? {});
-  return listen(options).pipe(
-    mergeMap((event): ObservableInput<ServerEvent> => {
-      if (event.type !== 'connection') return [event];
-      const events = framing ? event.events.pipe(framing) : event.events;
-      // A connection's failure ends that connection only.
-      events.pipe(converse(dialogue, options.converse)).subscribe({ error: () => undefined });
-      return EMPTY;
-    }),
-  );
 }
 
 /** {@link ListenOptions} checked, with defaults filled in. */

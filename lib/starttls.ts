@@ -252,7 +252,7 @@ function plaintextWriter(base: ReturnType<ReturnType<typeof establishedConnectio
   return {
     write: (chunk) => !upgrading && base.write(chunk),
     drain: () => base.drain(),
-    end: () => base.end(),
+    end: (timeout) => base.end(timeout),
     get pendingBytes() {
       return base.pendingBytes;
     },

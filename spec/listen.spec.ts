@@ -1,5 +1,17 @@
 import { connect as tcpConnect } from 'node:net';
-import { BehaviorSubject, EMPTY, filter, firstValueFrom, map, mergeMap, NEVER, Subject, take, type Subscription } from 'rxjs';
+import {
+  BehaviorSubject,
+  EMPTY,
+  filter,
+  firstValueFrom,
+  map,
+  mergeMap,
+  NEVER,
+  Subject,
+  take,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
 import {
   connect,
   converse,
@@ -15,6 +27,7 @@ import {
 } from '../lib';
 import { createTestPki, type TestPki } from '../lib/testing';
 import { collect, eventually } from './support/collect';
+import { startServer } from './support/servers';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -30,20 +43,7 @@ const greet: Dialogue = () => [line('* OK rxtls server ready')];
 
 const subscriptions: Subscription[] = [];
 /** Starts a server and resolves with its port once it listens; it is stopped after each test. */
-async function start(server$: ReturnType<typeof listen>, seen: ServerEvent[] = []): Promise<number> {
-  const listening = new Promise<number>((resolve, reject) => {
-    subscriptions.push(
-      server$.subscribe({
-        next: (e) => {
-          seen.push(e);
-          if (e.type === 'listening') resolve(e.port);
-        },
-        error: reject,
-      }),
-    );
-  });
-  return listening;
-}
+const start = (server$: Observable<ServerEvent>, seen: ServerEvent[] = []) => startServer(server$, subscriptions, seen);
 afterEach(() => subscriptions.splice(0).forEach((s) => s.unsubscribe()));
 
 const firstLine = (port: number, extra: Partial<Parameters<typeof connect>[0]> = {}) =>

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { EMPTY, NEVER, concat, filter, map, of } from 'rxjs';
-import { serve } from '../listen';
+import { serve } from '../serve';
 import type { Dialogue } from '../operators/converse';
 import { line } from '../outbound';
 import { selfSigned } from '../testing/pki';
@@ -32,6 +32,7 @@ export async function runServe(
       next: (e) => {
         if (e.type === 'listening') stdout.write(`listening on ${e.host}:${e.port}\n`);
         if (e.type === 'clientError') stderr.write(`dropped a client${e.remoteAddress ? ` from ${e.remoteAddress}` : ''}: ${e.code}\n`);
+        if (e.type === 'connectionFailed') stderr.write(`cut off a client from ${e.remoteAddress}: ${e.error.message}\n`);
       },
       error: (error: Error) => {
         stderr.write(`rxtls: ${error.message}\n`);

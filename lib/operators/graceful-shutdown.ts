@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import type { ClosedEvent, TlsWriter, TransportEvent } from '../events';
+import type { ClosedEvent, CloseTimeout, TlsWriter, TransportEvent } from '../events';
 
 /**
  * Options of {@link gracefulShutdown}.
@@ -27,14 +27,21 @@ export interface GracefulShutdownOptions {
  * flush pending writes, send close_notify, wait for the peer's close up to `timeout`, then
  * destroy the socket. Without it, unsubscribing destroys the socket at once. `onClosed` learns
  * how it ended: `clean: true` when the peer closed in time, `clean: false` with a `CLOSE_TIMEOUT`
- * error when it did not, or — with `connect({ detectTruncation: true })` — `TLS_TRUNCATED` when
- * it dropped TCP without its own close_notify. This is QtSSLSocket's `delayedCloseFinished`.
+ * error naming `gracefulShutdown timeout` when it did not, or — with
+ * `connect({ detectTruncation: true })` — `TLS_TRUNCATED` when it dropped TCP without its own
+ * close_notify. This is QtSSLSocket's `delayedCloseFinished`.
  *
- * A close that the dialogue starts (`converse` completing, or `writer.end()`) is bounded by
- * `connect`'s `closeTimeout` and reported by the connection's own `closed` event.
+ * `timeout` governs the close this operator starts, longer or shorter than `connect`'s
+ * `closeTimeout`: it is handed to `writer.end({ ms, option })`, so the connection's one close
+ * timer runs for `timeout` and the connection's own `closed` event reports the outcome. (Two
+ * timers — ours and the connection's — would let the shorter one win and name the wrong
+ * option.) A close that the dialogue started earlier (`converse` completing, or
+ * `writer.end()`) keeps the bound it started with, `closeTimeout` by default.
  *
- * Informally: `unsubscribe → end(); …closed | timeout → destroy`.
+ * Informally: `unsubscribe → end({ ms: timeout }); …closed → onClosed(closed)`.
  *
+ * @param options - `timeout` in ms (default {@link DEFAULT_CLOSE_TIMEOUT_MS}) and `onClosed`.
+ * @returns An operator that passes every event through unchanged while the subscriber stays.
  * @example
  * ```ts
  * import { filter, take } from 'rxjs';
@@ -44,6 +51,7 @@ export interface GracefulShutdownOptions {
  *   .pipe(gracefulShutdown({ timeout: 1000, onClosed: (c) => console.log('clean:', c.clean) }), lines(), filter((e) => e.type === 'line'), take(1))
  *   .subscribe((greeting) => console.log(greeting)); // take(1) unsubscribes: the connection closes gracefully
  * ```
+ * @see {@link TlsWriter.end}
  */
 export function gracefulShutdown(
   options: GracefulShutdownOptions = {},
@@ -51,16 +59,12 @@ export function gracefulShutdown(
   const timeout = options.timeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 0)
     throw new InvalidOptionError('timeout', timeout, 'must be a non-negative integer (milliseconds)');
+  const bound: CloseTimeout = { ms: timeout, option: 'gracefulShutdown timeout' };
   return <E extends TransportEvent>(source: Observable<E>) =>
     new Observable<E>((subscriber) => {
       let writer: TlsWriter | undefined;
       let finished = false;
       let detached = false;
-      let timer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        if (timer) clearTimeout(timer);
-        upstream.unsubscribe();
-      };
       const upstream = source.subscribe({
         next(event) {
           if (event.type === 'connected') writer = event.writer;
@@ -68,7 +72,7 @@ export function gracefulShutdown(
             finished = true;
             if (detached) {
               options.onClosed?.(event);
-              stop();
+              upstream.unsubscribe();
               return;
             }
           }
@@ -76,12 +80,12 @@ export function gracefulShutdown(
         },
         error(error: unknown) {
           finished = true;
-          if (detached) stop();
+          if (detached) upstream.unsubscribe();
           else subscriber.error(error);
         },
         complete() {
           finished = true;
-          if (detached) stop();
+          if (detached) upstream.unsubscribe();
           else subscriber.complete();
         },
       });
@@ -90,20 +94,10 @@ export function gracefulShutdown(
           upstream.unsubscribe();
           return;
         }
-        // The subscriber left while the connection is open: close it gracefully in the background.
+        // The subscriber left while the connection is open: close it gracefully in the background,
+        // bounded by the connection's close timer running for our timeout.
         detached = true;
-        writer.end();
-        timer = setTimeout(() => {
-          options.onClosed?.({
-            type: 'closed',
-            by: 'local',
-            clean: false,
-            error: Object.assign(new Error(`peer did not close within ${timeout} ms of our close_notify (gracefulShutdown timeout)`), {
-              code: 'CLOSE_TIMEOUT',
-            }),
-          });
-          upstream.unsubscribe();
-        }, timeout);
+        writer.end(bound);
       };
     });
 }

@@ -30,6 +30,13 @@ export interface LinesOptions extends FrameDecoderOptions {
   readonly literal?: (text: string) => number | undefined;
   /** Largest literal accepted, in bytes, before {@link LiteralTooLongError}. Default 16 MiB. */
   readonly maxLiteralLength?: number;
+  /**
+   * Pass each `data` event on, just before the lines framed from it, instead of consuming it.
+   * Default `false`: `data` in, `line` out. For when a consumer after `lines()` needs the raw
+   * bytes too — a dialogue that hashes or logs what it answers, a `serve()` dialogue — see
+   * {@link lines}.
+   */
+  readonly keepData?: boolean;
 }
 
 /**
@@ -45,11 +52,21 @@ export interface LinesOptions extends FrameDecoderOptions {
  * With `literal`, a line that announces N raw bytes (IMAP's `{N}`) switches the decoder to byte
  * mode: the N bytes, CRLF and all, arrive as that line's `literal`, then line mode resumes.
  *
+ * Raw bytes and lines together: for a side effect on the raw traffic — logging it, hashing it —
+ * `tap` before `lines()` is enough: `tap((e) => e.type === 'data' && hash.update(e.bytes))`.
+ * `keepData: true` is for when the bytes must reach something after `lines()`, which a `tap`
+ * cannot serve: a dialogue that needs them in its own `events$`, or `serve()`, which builds the
+ * pipeline itself so that nothing can be put before its `lines()`. Each `data` event then comes
+ * just before the lines framed from it, so when a line arrives, every byte up to its end has
+ * been seen; consumers that handle both must not count the same bytes twice.
+ *
  * Failing the stream is the choice of Akka Streams' `Framing.delimiter` and fs2; Netty's
  * `LineBasedFrameDecoder` instead discards the long line and keeps the channel open. For a
  * line protocol a line that long is a broken or hostile peer, and resynchronising on the next
  * newline would interpret attacker-chosen bytes as commands, so rxtls fails.
  *
+ * @param options - Framing (`delimiter`, `encoding`, `maxLength`), `partial`, `literal`, `keepData`.
+ * @returns An operator that frames `data` into `line` events.
  * @example
  * ```ts
  * import { connect, lines } from 'rxtls';
@@ -57,11 +74,28 @@ export interface LinesOptions extends FrameDecoderOptions {
  *   .pipe(lines({ maxLength: 8192 }))
  *   .subscribe((e) => e.type === 'line' && console.log(e.text));
  * ```
- * @see FrameDecoder
+ * @example
+ * ```ts
+ * import { createHash } from 'node:crypto';
+ * import { mergeMap } from 'rxjs';
+ * import { line, serve } from 'rxtls';
+ *
+ * // Answer QUIT with the SHA-256 of every byte the client sent, exactly as it sent them.
+ * serve({ port: 7000, credentials: { cert, key }, lines: { keepData: true } }, (events$) => {
+ *   const hash = createHash('sha256');
+ *   return events$.pipe(
+ *     mergeMap((e) => {
+ *       if (e.type === 'data') hash.update(e.bytes);
+ *       return e.type === 'line' && e.text === 'QUIT' ? [line(hash.digest('hex'))] : [];
+ *     }),
+ *   );
+ * }).subscribe();
+ * ```
+ * @see {@link FrameDecoder}
  */
 export function lines(options: LinesOptions = {}): <E extends TransportEvent>(source: Observable<E>) => Observable<E | LineEvent> {
   const emitPartial = options.partial !== 'drop';
-  const { literal } = options;
+  const { literal, keepData = false } = options;
   const maxLiteralLength = options.maxLiteralLength ?? DEFAULT_MAX_LITERAL_LENGTH;
   // Check the options once, when the pipeline is built.
   new FrameDecoder(options);
@@ -69,6 +103,7 @@ export function lines(options: LinesOptions = {}): <E extends TransportEvent>(so
     throw new InvalidOptionError('literal', literal, 'must be a function (text) => number | undefined');
   if (!Number.isInteger(maxLiteralLength) || maxLiteralLength < 0)
     throw new InvalidOptionError('maxLiteralLength', maxLiteralLength, 'must be a non-negative integer (bytes)');
+  if (typeof keepData !== 'boolean') throw new InvalidOptionError('keepData', keepData, 'must be true or false');
   return <E extends TransportEvent>(source: Observable<E>) =>
     new Observable<E | LineEvent>((subscriber) => {
       const decoder = new FrameDecoder(options);
@@ -109,6 +144,7 @@ export function lines(options: LinesOptions = {}): <E extends TransportEvent>(so
       return source.subscribe({
         next(event) {
           if (event.type === 'data') {
+            if (keepData) subscriber.next(event);
             try {
               decoder.push(event.bytes, sink);
             } catch (error) {

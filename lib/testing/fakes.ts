@@ -1,4 +1,4 @@
-import type { CertError, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, SessionInfo, TlsWriter } from '../events';
+import type { CertError, CloseTimeout, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, SessionInfo, TlsWriter } from '../events';
 
 /**
  * A {@link TlsWriter} that records what is written, for marble tests without a socket.
@@ -9,6 +9,8 @@ import type { CertError, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, Se
  * const writer = recordingWriter();
  * writer.write('a1 NOOP\r\n');
  * console.log(writer.written, writer.ended); // ['a1 NOOP\r\n'] false
+ * writer.end({ ms: 500, option: 'logoutTimeout' });
+ * console.log(writer.ended, writer.endTimeout); // true { ms: 500, option: 'logoutTimeout' }
  * ```
  */
 export interface RecordingWriter extends TlsWriter {
@@ -16,6 +18,8 @@ export interface RecordingWriter extends TlsWriter {
   readonly written: Array<string | Uint8Array>;
   /** Whether `end()` was called. */
   readonly ended: boolean;
+  /** The bound the first `end()` was given (`gracefulShutdown` gives its `timeout`); `undefined` without one. */
+  readonly endTimeout: CloseTimeout | undefined;
   /** Everything written, concatenated and decoded as UTF-8. */
   text(): string;
 }
@@ -34,10 +38,14 @@ export interface RecordingWriter extends TlsWriter {
 export function recordingWriter(): RecordingWriter {
   const written: Array<string | Uint8Array> = [];
   let ended = false;
+  let endTimeout: CloseTimeout | undefined;
   return {
     written,
     get ended() {
       return ended;
+    },
+    get endTimeout() {
+      return endTimeout;
     },
     write(chunk) {
       if (ended) return false;
@@ -45,7 +53,9 @@ export function recordingWriter(): RecordingWriter {
       return true;
     },
     drain: () => Promise.resolve(),
-    end() {
+    end(timeout) {
+      // Like a real connection: the first end() starts the close and sets its bound.
+      if (!ended) endTimeout = timeout;
       ended = true;
     },
     pendingBytes: 0,

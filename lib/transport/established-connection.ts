@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Subscriber } from 'rxjs';
+import { closeTimeoutOf } from '../close-timeout';
 import { TransportError } from '../errors';
-import type { ClosedEvent, DataEvent, TlsWriter } from '../events';
+import type { ClosedEvent, CloseTimeout, DataEvent, TlsWriter } from '../events';
 import { socketWriter } from './socket-writer';
 
 /** Limits of an established connection. */
@@ -19,9 +20,9 @@ export interface EstablishedLimits {
 
 /**
  * The life of a socket after its handshake (or of a plaintext socket before STARTTLS), shared
- * by clients and servers: `data` once accepted, our close bounded by `closeTimeout`, and one
- * honest `closed` event — who ended the stream first, and whether it ended without an error —
- * then completion. `detach()` hands the socket on to another layer (STARTTLS) silently.
+ * by clients and servers: `data` once accepted, our close bounded by `closeTimeout` (or by the
+ * {@link CloseTimeout} `writer.end()` was given), and one honest `closed` event — who ended the
+ * stream first, and whether it ended without an error — then completion. `detach()` hands the socket on to another layer (STARTTLS) silently.
  */
 export function establishedConnection(
   socket: Socket,
@@ -60,19 +61,20 @@ export function establishedConnection(
     subscriber.complete();
   };
   const onData = (bytes: Buffer) => subscriber.next({ type: 'data', bytes });
-  const endedByUs = () => {
+  const endedByUs = (given?: CloseTimeout) => {
+    const bound = closeTimeoutOf(given, limits.closeTimeout);
     closer ??= 'local';
     if (closeTimer || socket.destroyed) return;
-    // The peer has closeTimeout to answer our close_notify with its own close.
+    // The peer has that long to answer our close_notify with its own close.
     closeTimer = setTimeout(() => {
       lastError ??= new TransportError(
         'CLOSE_TIMEOUT',
         limits.host,
         limits.port,
-        `peer did not close within ${limits.closeTimeout} ms of our close_notify (option closeTimeout)`,
+        `peer did not close within ${bound.ms} ms of our close_notify (option ${bound.option})`,
       );
       socket.destroy();
-    }, limits.closeTimeout);
+    }, bound.ms);
   };
   socket.on('error', onError);
   socket.on('end', onEnd);

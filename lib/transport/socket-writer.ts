@@ -10,7 +10,7 @@ import type { TlsWriter } from '../events';
  * Created for an open socket, after the connection's own `'close'` listener: so when a waiter
  * in `drain()` is released by the socket's close, the `closed` event has already been delivered.
  */
-export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: () => void): TlsWriter {
+export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd: TlsWriter['end']): TlsWriter {
   let waiters: Array<() => void> = [];
   let closeSeen = false;
   const wake = () => {
@@ -41,8 +41,8 @@ export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd
       // yielding to the tick that delivers `closed`.
       return new Promise<void>((resolve) => waiters.push(resolve));
     },
-    end() {
-      onEnd();
+    end(timeout) {
+      onEnd(timeout);
       if (isOpen()) socket.end();
     },
     get pendingBytes() {

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { closeTimeoutOf } from '../close-timeout';
 import { TransportError, WriteBufferFullError } from '../errors';
 import { timerSet } from '../timer-set';
 import type { ResolvedWebSocketOptions } from './websocket-options';
@@ -126,11 +127,12 @@ export function webSocketEvents(
       finished = true;
       subscriber.error(new TransportError(code, host, port, message));
     };
-    const closeLocally = () => {
+    const closeLocally: TlsWriter['end'] = (given) => {
+      const bound = closeTimeoutOf(given, limits.closeTimeout);
       if (closedByUs || finished) return;
       closedByUs = true;
       if (socket.readyState === OPEN) socket.close(NORMAL_CLOSURE);
-      after(limits.closeTimeout, () =>
+      after(bound.ms, () =>
         finish({
           type: 'closed',
           by: 'local',
@@ -139,7 +141,7 @@ export function webSocketEvents(
             'CLOSE_TIMEOUT',
             host,
             port,
-            `the server did not answer our WebSocket close within ${limits.closeTimeout} ms (option closeTimeout)`,
+            `the server did not answer our WebSocket close within ${bound.ms} ms (option ${bound.option})`,
           ),
         }),
       );

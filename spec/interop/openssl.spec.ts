@@ -1,8 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { connect, converse, line, lines, listen, serve, type TlsEvent } from '../../lib';
+import { EMPTY, filter, mergeMap, take, type Observable, type Subscription } from 'rxjs';
+import {
+  connect,
+  converse,
+  gracefulShutdown,
+  line,
+  lines,
+  listen,
+  serve,
+  type ClosedEvent,
+  type ServerEvent,
+  type TlsEvent,
+} from '../../lib';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 import { startSmtpServer } from '../support/smtp-server';
@@ -87,6 +98,29 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
       });
     }
 
+    it('s_server answers our close_notify with its own: gracefulShutdown ends clean, before any timeout fires', async () => {
+      const { port, server } = await sServer(['-tls1_3']);
+      let leftAt = 0;
+      const closed = new Promise<ClosedEvent>((resolve) => {
+        subscriptions.push(
+          // detectTruncation: a bare TCP close instead of close_notify would be TLS_TRUNCATED
+          connect({ host: 'localhost', port, ca: pki.ca.cert, detectTruncation: true, closeTimeout: 300 })
+            .pipe(
+              gracefulShutdown({ timeout: 5000, onClosed: resolve }),
+              lines(),
+              filter((e) => e.type === 'line'),
+              take(1),
+            )
+            .subscribe({ complete: () => (leftAt = Date.now()) }),
+        );
+      });
+      await server.waitFor(/CIPHER is|Shared ciphers/);
+      server.child.stdin?.write('* OK s_server\n');
+      expect(await closed).toEqual({ type: 'closed', by: 'local', clean: true });
+      expect(Date.now() - leftAt).toBeLessThan(5000);
+      await server.waitFor(/DONE|shutting down SSL/);
+    });
+
     it('presents a client certificate that s_server verifies (-Verify)', async () => {
       const { port, server } = await sServer(['-Verify', '1', '-CAfile', file('ca.pem'), '-verify_return_error']);
       const events: TlsEvent[] = [];
@@ -113,7 +147,7 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
 
   describe('openssl s_client against our server', () => {
     const greet = () => [line('* OK rxtls says hello')];
-    async function ourServer(server$: ReturnType<typeof listen>): Promise<number> {
+    async function ourServer(server$: Observable<ServerEvent>): Promise<number> {
       return new Promise((resolve, reject) => {
         subscriptions.push(server$.subscribe({ next: (e) => e.type === 'listening' && resolve(e.port), error: reject }));
       });

@@ -1,6 +1,6 @@
 import { filter, ignoreElements, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connect, converse, gracefulShutdown, lines, type ClosedEvent, type TlsEvent } from '../../lib';
+import { connect, converse, DEFAULT_CLOSE_TIMEOUT_MS, gracefulShutdown, lines, type ClosedEvent, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, recordingWriter, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 
@@ -38,8 +38,127 @@ describe('gracefulShutdown() marbles', () => {
     expect(reports).toEqual([{ type: 'closed', by: 'local', clean: true }]);
   });
 
+  it('on unsubscribe, hands its own timeout to writer.end(), named, so the connection bounds the close with it', () => {
+    const longer = recordingWriter();
+    const byDefault = recordingWriter();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      expectObservable(cold<TlsEvent>('c---', { c: fakeConnected({ writer: longer }) }).pipe(gracefulShutdown({ timeout: 4500 })), '-!');
+      expectObservable(cold<TlsEvent>('c---', { c: fakeConnected({ writer: byDefault }) }).pipe(gracefulShutdown()), '-!');
+    });
+    expect(longer.endTimeout).toEqual({ ms: 4500, option: 'gracefulShutdown timeout' });
+    expect(byDefault.endTimeout).toEqual({ ms: DEFAULT_CLOSE_TIMEOUT_MS, option: 'gracefulShutdown timeout' });
+  });
+
+  it('reports the closed event the connection emits when that bound fires, and lets go of the source then', () => {
+    const timedOut: ClosedEvent = { type: 'closed', by: 'local', clean: false, error: new Error('peer did not close within 4500 ms') };
+    const reports: ClosedEvent[] = [];
+    const connected = fakeConnected();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      // unsubscribed at 2 ms; the connection's close timer fires 4500 ms later
+      const source = cold<TlsEvent>('c 4501ms z|', { c: connected, z: timedOut });
+      expectObservable(source.pipe(gracefulShutdown({ timeout: 4500, onClosed: (c) => reports.push(c) })), '--!').toBe('c-', {
+        c: connected,
+      });
+      expectSubscriptions(source.subscriptions).toBe('^ 4501ms !');
+      flush();
+    });
+    expect(reports).toEqual([timedOut]);
+  });
+
+  it('does not end a connection that already closed, nor one that never connected', () => {
+    const writer = recordingWriter();
+    const values = { c: fakeConnected({ writer }), z: { type: 'closed', by: 'peer', clean: true } as TlsEvent };
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable, expectSubscriptions }) => {
+      const closed = cold<TlsEvent>('cz--', values);
+      expectObservable(closed.pipe(gracefulShutdown()), '---!').toBe('cz-', values);
+      expectSubscriptions(closed.subscriptions).toBe('^--!');
+      const connecting = cold<TlsEvent>('----');
+      expectObservable(connecting.pipe(gracefulShutdown()), '-!').toBe('-');
+      expectSubscriptions(connecting.subscriptions).toBe('^!');
+    });
+    expect(writer.ended).toBe(false);
+  });
+
   it('rejects a bad timeout naming it', () => {
     expect(() => gracefulShutdown({ timeout: -5 })).toThrow(/option "timeout"/);
+  });
+});
+
+/**
+ * A peer that never answers our close_notify: it keeps its side open (allowHalfOpen) and, from our
+ * close_notify on, writes a line every 50 ms, so that it learns when our socket is destroyed
+ * (its next write is refused) — at most 50 ms late.
+ */
+async function neverClosingPeer(): Promise<{
+  server: TestServer;
+  sawOurEnd: () => number | undefined;
+  sawDestroy: () => number | undefined;
+}> {
+  let endAt: number | undefined;
+  let destroyedAt: number | undefined;
+  const server = await start({
+    ...(await pki.leaf()),
+    allowHalfOpen: true,
+    greeting: '* OK ready\r\n',
+    onConnection: (s) => {
+      s.resume();
+      s.on('end', () => {
+        endAt = Date.now();
+        const ticks = setInterval(() => s.write('tick\r\n'), 50);
+        const gone = () => {
+          destroyedAt ??= Date.now();
+          clearInterval(ticks);
+        };
+        s.on('error', gone);
+        s.on('close', gone);
+      });
+    },
+  });
+  return { server, sawOurEnd: () => endAt, sawDestroy: () => destroyedAt };
+}
+
+/** Reads the greeting through gracefulShutdown and leaves (take(1)); resolves with the background close and when we left. */
+async function greetAndLeave(port: number, connectOptions: { closeTimeout?: number }, timeout: number) {
+  let leftAt = 0;
+  const closed = new Promise<ClosedEvent>((resolve) => {
+    connect({ host: 'localhost', port, ca: pki.ca.cert, ...connectOptions })
+      .pipe(
+        gracefulShutdown({ timeout, onClosed: resolve }),
+        lines(),
+        filter((e) => e.type === 'line'),
+        take(1),
+      )
+      .subscribe({ complete: () => (leftAt = Date.now()) });
+  });
+  const report = await closed;
+  return { report, leftAt, reportedAt: Date.now() };
+}
+
+describe('gracefulShutdown({ timeout }) against a peer that never answers close_notify', () => {
+  it("waits longer than connect's closeTimeout when its timeout is longer, and names its own option", async () => {
+    const peer = await neverClosingPeer();
+    const { report, leftAt, reportedAt } = await greetAndLeave(peer.server.port, { closeTimeout: 300 }, 1500);
+    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false });
+    expect(report.error).toMatchObject({ code: 'CLOSE_TIMEOUT' });
+    expect(report.error?.message).toMatch(/did not close within 1500 ms of our close_notify \(option gracefulShutdown timeout\)$/);
+    // Generous bounds: not before 1500 ms (closeTimeout's 300 ms did not fire), nor long after.
+    expect(reportedAt - leftAt).toBeGreaterThanOrEqual(1450);
+    await eventually(() => peer.sawDestroy() !== undefined, 3000, 'the peer to see our socket destroyed');
+    const destroyedAfter = (peer.sawDestroy() ?? 0) - (peer.sawOurEnd() ?? 0);
+    expect(destroyedAfter).toBeGreaterThanOrEqual(1450);
+    expect(destroyedAfter).toBeLessThan(1500 + 1500);
+  });
+
+  it("destroys sooner than connect's closeTimeout when its timeout is shorter, and names its own option", async () => {
+    const peer = await neverClosingPeer();
+    const { report, leftAt, reportedAt } = await greetAndLeave(peer.server.port, {}, 300); // closeTimeout: the default 3 000 ms
+    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'CLOSE_TIMEOUT' } });
+    expect(report.error?.message).toMatch(/within 300 ms of our close_notify \(option gracefulShutdown timeout\)$/);
+    expect(reportedAt - leftAt).toBeGreaterThanOrEqual(250);
+    await eventually(() => peer.sawDestroy() !== undefined && peer.server.openConnections() === 0, 3000, 'our socket to be destroyed');
+    const destroyedAfter = (peer.sawDestroy() ?? 0) - (peer.sawOurEnd() ?? 0);
+    expect(destroyedAfter).toBeGreaterThanOrEqual(250);
+    expect(destroyedAfter).toBeLessThan(DEFAULT_CLOSE_TIMEOUT_MS - 500);
   });
 });
 
@@ -86,6 +205,7 @@ describe('graceful close on real connections', () => {
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'closed', by: 'local', clean: false });
     expect(last?.type === 'closed' && (last.error as { code?: string } | undefined)?.code).toBe('CLOSE_TIMEOUT');
+    expect(last?.type === 'closed' && last.error?.message).toMatch(/within 300 ms of our close_notify \(option closeTimeout\)$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
@@ -109,39 +229,6 @@ describe('graceful close on real connections', () => {
     await eventually(() => reports.length === 1, 3000, 'the background close');
     expect(reports[0]).toEqual({ type: 'closed', by: 'local', clean: true });
     expect(serverSawEnd).toBe(true);
-  });
-
-  it('unsubscribing through gracefulShutdown from a peer that never closes: not clean after the timeout, socket destroyed', async () => {
-    let serverSawReset = false;
-    const server = await start({
-      ...(await pki.leaf()),
-      allowHalfOpen: true,
-      greeting: '* OK ready\r\n',
-      // Half-open after our close_notify; writing later finds our socket destroyed.
-      onConnection: (s) => {
-        s.resume();
-        s.on('end', () => {
-          // bounded: ten writes at most, stopping at the first error
-          let writes = 0;
-          const poke = () => !serverSawReset && writes++ < 10 && s.write('late\r\n', () => setTimeout(poke, 150));
-          setTimeout(poke, 300);
-        });
-        s.on('error', () => (serverSawReset = true));
-      },
-    });
-    const reports: ClosedEvent[] = [];
-    await collect(
-      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert }).pipe(
-        gracefulShutdown({ timeout: 200, onClosed: (c) => reports.push(c) }),
-        lines(),
-        filter((e) => e.type === 'line'),
-        take(1),
-      ),
-    );
-    await eventually(() => reports.length === 1, 3000, 'the timeout');
-    expect(reports[0]).toMatchObject({ type: 'closed', by: 'local', clean: false });
-    expect((reports[0]?.error as { code?: string } | undefined)?.code).toBe('CLOSE_TIMEOUT');
-    await eventually(() => serverSawReset && server.openConnections() === 0, 3000, 'the socket to be destroyed');
   });
 
   it('with detectTruncation, a peer that answers our close_notify with a bare TCP close is reported as truncated', async () => {

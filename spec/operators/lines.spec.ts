@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { from } from 'rxjs';
+import { from, map, mergeMap, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connect, lines, LineTooLongError, LiteralTooLongError, type TlsEvent } from '../../lib';
+import { connect, end, line as outboundLine, lines, LineTooLongError, LiteralTooLongError, serve, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
+import { startServer } from '../support/servers';
 
 const data = (text: string): TlsEvent => ({ type: 'data', bytes: Buffer.from(text) });
 const line = (text: string): TlsEvent => ({ type: 'line', text });
@@ -155,5 +157,82 @@ describe('lines({ literal }): IMAP-style literals', () => {
         new Error('input ended 7 bytes short of a readBytes frame'),
       );
     });
+  });
+});
+
+describe('lines({ keepData }): raw bytes and lines together', () => {
+  it('passes each data event on, just before the lines framed from it; other events as before', () => {
+    const connected = fakeConnected();
+    const a = data('* OK hel');
+    const b = data('lo\r\n* BYE\r\n');
+    const c = data('tail');
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold<TlsEvent>('k-a-b--------c----z---|', { k: connected, a, b, c, z: closed });
+      const framed = { k: connected, d: line('* OK hello'), e: line('* BYE'), t: line('tail'), z: closed };
+      expectObservable(source.pipe(lines({ keepData: true }))).toBe('k-a-(bde)----c----(tz)|', { ...framed, a, b, c });
+      // the default consumes data, as ever
+      expectObservable(source.pipe(lines())).toBe('k---(de)----------(tz)|', framed);
+    });
+  });
+
+  it('property: each data event, untouched, then exactly the lines lines() frames from it', () => {
+    const bytes = fc.array(fc.oneof(fc.constant(0x0a), fc.constant(0x0d), fc.nat(255)), { maxLength: 30 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(bytes, { maxLength: 8 }), (chunks) => {
+        const input = chunks.map((chunk): TlsEvent => ({ type: 'data', bytes: chunk }));
+        // The model: lines() alone, fed one chunk at a time, with each chunk noted before its lines.
+        const expected: TlsEvent[] = [];
+        const feed = new Subject<TlsEvent>();
+        feed.pipe(lines()).subscribe((e) => expected.push(e));
+        for (const event of [...input, closed]) {
+          if (event.type === 'data') expected.push(event);
+          feed.next(event);
+        }
+        feed.complete();
+        const kept: TlsEvent[] = [];
+        from([...input, closed])
+          .pipe(lines({ keepData: true }))
+          .subscribe((e) => kept.push(e));
+        expect(kept).toEqual(expected);
+        expect(kept.filter((e) => e.type === 'data').every((e, i) => e === input[i])).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches a serve() dialogue, which hashes exactly the bytes the client sent', async () => {
+    const pki = await createTestPki();
+    const running: Subscription[] = [];
+    const sent = Buffer.from('a1 NOOP\r\nGrüße\r\nQUIT\r\n');
+    const port = await startServer(
+      serve({ credentials: await pki.leaf(), lines: { keepData: true } }, (events$) => {
+        const hash = createHash('sha256');
+        return events$.pipe(
+          mergeMap((e) => {
+            if (e.type === 'data') hash.update(e.bytes);
+            return e.type === 'line' && e.text === 'QUIT' ? [outboundLine(hash.digest('hex')), end()] : [];
+          }),
+        );
+      }),
+      running,
+    );
+    try {
+      const { events } = await collect(
+        connect({ host: 'localhost', port, ca: pki.ca.cert }).pipe(
+          map((e) => {
+            if (e.type === 'connected') for (const byte of sent) e.writer.write(Buffer.of(byte)); // many small records
+            return e;
+          }),
+          lines(),
+        ),
+      );
+      expect(events.filter((e) => e.type === 'line')).toEqual([line(createHash('sha256').update(sent).digest('hex'))]);
+    } finally {
+      running.forEach((s) => s.unsubscribe());
+    }
+  });
+
+  it('rejects a keepData that is not a boolean, naming it', () => {
+    expect(() => lines({ keepData: 'yes' as unknown as boolean })).toThrow(/option "keepData" must be true or false/);
   });
 });

@@ -151,6 +151,46 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     expect(await closed).toMatchObject({ type: 'closed', by: 'local', clean: true, code: 1000 });
   });
 
+  it('gracefulShutdown({ timeout }) bounds a close the server never answers, past closeTimeout, naming its own option', async () => {
+    /** Opens at once; its close() starts closing and nothing ever answers. */
+    class Unanswered implements WebSocketLike {
+      binaryType = 'blob';
+      readyState = 0;
+      bufferedAmount = 0;
+      protocol = '';
+      onopen: WebSocketLike['onopen'] = null;
+      onmessage: WebSocketLike['onmessage'] = null;
+      onerror: WebSocketLike['onerror'] = null;
+      onclose: WebSocketLike['onclose'] = null;
+      constructor(readonly url: string) {
+        setTimeout(() => {
+          this.readyState = 1;
+          this.onopen?.({});
+          this.onmessage?.({ data: '* OK ready\r\n' });
+        }, 0);
+      }
+      send() {}
+      close() {
+        this.readyState = 2;
+      }
+    }
+    let leftAt = 0;
+    const closed = new Promise<ClosedEvent>((resolve) => {
+      connectWebSocket('ws://127.0.0.1/', { WebSocket: Unanswered, closeTimeout: 100 })
+        .pipe(
+          gracefulShutdown({ timeout: 600, onClosed: resolve }),
+          lines(),
+          filter((e) => e.type === 'line'),
+          take(1),
+        )
+        .subscribe({ complete: () => (leftAt = Date.now()) });
+    });
+    const report = await closed;
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(550);
+    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'CLOSE_TIMEOUT' } });
+    expect(report.error?.message).toMatch(/within 600 ms \(option gracefulShutdown timeout\)$/);
+  });
+
   it('end() closes with 1000 and reports a clean close by us', async () => {
     const url = nextUrl();
     const codes: number[] = [];
