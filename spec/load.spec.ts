@@ -1,8 +1,9 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { filter, firstValueFrom, NEVER, take, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, NEVER, take, type Observable, type Subscription } from 'rxjs';
 import { connect, line, lines, serve, type ServerEvent, type TlsEvent, type TlsWriter } from '../lib';
 import { createTestPki, type TestPki } from '../lib/testing';
 import { eventually } from './support/collect';
+import { startServer } from './support/servers';
 
 // Bounded load and faults, on loopback only: every loop has a fixed count and every wait a deadline.
 let pki: TestPki;
@@ -12,19 +13,7 @@ beforeAll(async () => {
 });
 afterEach(() => running.splice(0).forEach((s) => s.unsubscribe()));
 
-function start(server$: ReturnType<typeof serve>, seen: ServerEvent[] = []): Promise<number> {
-  return new Promise((resolve, reject) =>
-    running.push(
-      server$.subscribe({
-        next: (e) => {
-          seen.push(e);
-          if (e.type === 'listening') resolve(e.port);
-        },
-        error: reject,
-      }),
-    ),
-  );
-}
+const start = (server$: Observable<ServerEvent>, seen: ServerEvent[] = []) => startServer(server$, running, seen);
 
 describe('load and faults (bounded, loopback)', () => {
   it('holds 1,000 concurrent connections open against one server, then all close cleanly', async () => {
