@@ -24,6 +24,7 @@ export type {
   DataEvent,
   LineEvent,
   PeerInfo,
+  PeerSawRejection,
   CertificateSummary,
   CertError,
   CertFailedEvent,

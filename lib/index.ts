@@ -48,6 +48,7 @@ export type {
   PlaintextEvent,
   PlaintextWriter,
   PeerInfo,
+  PeerSawRejection,
   RawTlsEvent,
   SessionInfo,
   StartTlsEvent,

@@ -447,6 +447,7 @@ export function serverConnection(socket: TLSSocket, options: ResolvedListenOptio
       session: sessionInfo(socket, () => undefined),
       problems,
       accept: () => connection.accept(),
+      role: 'server',
     });
     return () => socket.destroy();
   });
