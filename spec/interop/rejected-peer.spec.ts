@@ -30,8 +30,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** A mutual-TLS listen() server; its connections' events land in `serverSide`. Resolves with its port. */
-async function mutualTlsServer(serverSide: TlsEvent[]): Promise<number> {
+/**
+ * A mutual-TLS listen() server; its connections' events land in `serverSide`. Resolves with its
+ * port. With `subscribeAfterMs`, each connection's events are subscribed to that much later.
+ */
+async function mutualTlsServer(serverSide: TlsEvent[], subscribeAfterMs?: number): Promise<number> {
   const credentials = await pki.leaf();
   return new Promise((resolve, reject) =>
     subscriptions.push(
@@ -39,7 +42,10 @@ async function mutualTlsServer(serverSide: TlsEvent[]): Promise<number> {
         .pipe(
           mergeMap((e) => {
             if (e.type === 'listening') resolve(e.port);
-            if (e.type === 'connection') e.events.subscribe({ next: (x) => serverSide.push(x), error: () => undefined });
+            if (e.type !== 'connection') return EMPTY;
+            const start = () => e.events.subscribe({ next: (x) => serverSide.push(x), error: () => undefined });
+            if (subscribeAfterMs === undefined) start();
+            else setTimeout(start, subscribeAfterMs);
             return EMPTY;
           }),
         )
@@ -102,6 +108,17 @@ describe('a rejected peer: rxtls on both ends', () => {
       'close-after-handshake',
       'close-after-handshake',
     ]);
+  });
+
+  it('a TLS 1.2 client judged only after the handshake\'s own tick has our Finished: "close-after-handshake"', async () => {
+    const serverSide: TlsEvent[] = [];
+    const port = await mutualTlsServer(serverSide, 50);
+    const { events } = await collect(
+      connect({ host: 'localhost', port, ca: pki.ca.cert, cert: expiredClient.cert, key: expiredClient.key, maxVersion: 'TLSv1.2' }),
+    );
+    expect(events.map((e) => e.type)).toEqual(['connected', 'closed']);
+    await eventually(() => serverSide.some((e) => e.type === 'closed'), 5000, 'the server-side close');
+    expect(certFailed(serverSide).peerSaw).toBe('close-after-handshake');
   });
 
   it('a TLS 1.2 client we reject sees its handshake fail: "handshake-failure"', async () => {
