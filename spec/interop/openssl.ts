@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describeWithPeer } from './peers';
+import { describeWithPeer, freePort } from './peers';
 
 /** Specs that drive the `openssl` command-line tool. */
 export function describeWithOpenssl(name: string, body: () => void): void {
@@ -62,4 +62,17 @@ export function runOpenssl(args: readonly string[]): OpensslProcess {
       await exited;
     },
   };
+}
+
+/** `openssl s_server -accept PORT -naccept 1 …args` on a free port, once it accepts. */
+export async function runSServer(args: readonly string[]): Promise<{ port: number; server: OpensslProcess }> {
+  const port = await freePort();
+  const server = runOpenssl(['s_server', '-accept', String(port), '-naccept', '1', ...args]);
+  try {
+    await server.waitFor(/ACCEPT/);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { port, server };
 }

@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { connect, custom, listen, type CertFailedEvent, type TlsEvent } from '../../lib';
+import type { Subscription } from 'rxjs';
+import { connect, custom, type CertFailedEvent, type TlsEvent } from '../../lib';
 import { createTestPki, startTlsServer, type TestCredentials, type TestPki, type TestServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
-import { describeWithOpenssl, runOpenssl, type OpensslProcess } from './openssl';
-import { freePort } from './peers';
+import { startMutualTlsServer } from '../support/mutual-tls-server';
+import { describeWithOpenssl, runOpenssl, runSServer, type OpensslProcess } from './openssl';
 
 /**
  * What a peer that rxtls rejects gets to see. Node cannot send a TLS alert naming the reason
@@ -30,28 +30,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/**
- * A mutual-TLS listen() server; its connections' events land in `serverSide`. Resolves with its
- * port. With `subscribeAfterMs`, each connection's events are subscribed to that much later.
- */
-async function mutualTlsServer(serverSide: TlsEvent[], subscribeAfterMs?: number): Promise<number> {
-  const credentials = await pki.leaf();
-  return new Promise((resolve, reject) =>
-    subscriptions.push(
-      listen({ credentials, requestCert: true, ca: pki.ca.cert })
-        .pipe(
-          mergeMap((e) => {
-            if (e.type === 'listening') resolve(e.port);
-            if (e.type !== 'connection') return EMPTY;
-            const start = () => e.events.subscribe({ next: (x) => serverSide.push(x), error: () => undefined });
-            if (subscribeAfterMs === undefined) start();
-            else setTimeout(start, subscribeAfterMs);
-            return EMPTY;
-          }),
-        )
-        .subscribe({ error: reject }),
-    ),
-  );
+/** A mutual-TLS server, stopped after each test; its connections' events land in the array it returns. */
+async function mutualTlsServer(subscribeAfterMs?: number): Promise<{ port: number; serverSide: TlsEvent[] }> {
+  const server = await startMutualTlsServer(pki, subscribeAfterMs === undefined ? {} : { subscribeAfterMs });
+  subscriptions.push(server.subscription);
+  return { port: server.port, serverSide: server.events };
 }
 
 /** strict(), decided a little later: long enough for our last handshake message to leave. */
@@ -84,8 +67,7 @@ describe('a rejected peer: rxtls on both ends', () => {
   });
 
   it('a TLS 1.3 client we reject had finished its handshake, and without detectTruncation takes the close for an orderly end', async () => {
-    const serverSide: TlsEvent[] = [];
-    const port = await mutualTlsServer(serverSide);
+    const { port, serverSide } = await mutualTlsServer();
     const client = {
       host: 'localhost',
       port,
@@ -111,8 +93,7 @@ describe('a rejected peer: rxtls on both ends', () => {
   });
 
   it('a TLS 1.2 client judged only after the handshake\'s own tick has our Finished: "close-after-handshake"', async () => {
-    const serverSide: TlsEvent[] = [];
-    const port = await mutualTlsServer(serverSide, 50);
+    const { port, serverSide } = await mutualTlsServer(50);
     const { events } = await collect(
       connect({ host: 'localhost', port, ca: pki.ca.cert, cert: expiredClient.cert, key: expiredClient.key, maxVersion: 'TLSv1.2' }),
     );
@@ -122,8 +103,7 @@ describe('a rejected peer: rxtls on both ends', () => {
   });
 
   it('a TLS 1.2 client we reject sees its handshake fail: "handshake-failure"', async () => {
-    const serverSide: TlsEvent[] = [];
-    const port = await mutualTlsServer(serverSide);
+    const { port, serverSide } = await mutualTlsServer();
     const { events, error } = await collect(
       connect({ host: 'localhost', port, ca: pki.ca.cert, cert: expiredClient.cert, key: expiredClient.key, maxVersion: 'TLSv1.2' }),
     );
@@ -163,11 +143,9 @@ describeWithOpenssl('a rejected peer: what OpenSSL logs', () => {
   };
   /** `openssl s_server` presenting the expired certificate. */
   async function expiredSServer(version: string): Promise<{ port: number; server: OpensslProcess }> {
-    const port = await freePort();
-    const args = ['-accept', String(port), '-naccept', '1', '-cert', file('expired.pem'), '-key', file('expired.key')];
-    const server = openssl(['s_server', ...args, '-state', version]);
-    await server.waitFor(/ACCEPT/);
-    return { port, server };
+    const started = await runSServer(['-cert', file('expired.pem'), '-key', file('expired.key'), '-state', version]);
+    processes.push(started.server);
+    return started;
   }
   const ALERT = /SSL alert number \d+/;
   const FINISHED = /read finished/;
@@ -204,8 +182,7 @@ describeWithOpenssl('a rejected peer: what OpenSSL logs', () => {
     });
 
     it(`our server (${version}): s_client sees an unexpected EOF, no alert, its handshake ${clientFinished ? 'finished' : 'unfinished'}`, async () => {
-      const serverSide: TlsEvent[] = [];
-      const port = await mutualTlsServer(serverSide);
+      const { port, serverSide } = await mutualTlsServer();
       const credentials = ['-cert', file('client.pem'), '-key', file('client.key')];
       const client = openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', file('ca.pem'), ...credentials, '-state', version]);
       await eventually(() => serverSide.some((e) => e.type === 'closed'), 5000, 'the server-side close');

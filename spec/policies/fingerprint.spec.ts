@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { allowErrors, fingerprint, InvalidOptionError, type CertError } from '../../lib';
 import { createTestPki, fakePeer } from '../../lib/testing';
 import { describeWithOpenssl } from '../interop/openssl';
+import { runRecipe } from '../support/openssl-recipe';
 
 /** Node's form of a fingerprint: colon-separated upper-case hex. */
 const colons = (bytes: Buffer) =>
@@ -108,18 +105,9 @@ describe('fingerprint(): the forms people copy fingerprints in', () => {
 });
 
 describeWithOpenssl('fingerprint(): against what openssl prints', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rxtls-fingerprint-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
   it('the command in the error message prints a line fingerprint() takes as it is', async () => {
     const leaf = await (await createTestPki()).leaf();
-    const file = join(dir, 'cert.pem');
-    await writeFile(file, leaf.cert);
-    const recipe = /`(openssl x509 -in cert\.pem [^`]+)`/.exec(rejection('?').message)?.[1] ?? '';
-    const printed = execFileSync('sh', ['-c', recipe.replace('cert.pem', `'${file}'`)]).toString();
+    const printed = await runRecipe(rejection('?').message, leaf.cert);
     expect(printed).toMatch(/^sha256 Fingerprint=/i);
     const bytes = Buffer.from(leaf.fingerprint256.replace(/:/g, ''), 'hex');
     expect(accepts(printed, bytes)).toBe(true);

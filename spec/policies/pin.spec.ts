@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { pin, InvalidOptionError, type CertError } from '../../lib';
 import { createTestPki, fakePeer } from '../../lib/testing';
 import { describeWithOpenssl } from '../interop/openssl';
+import { runRecipe } from '../support/openssl-recipe';
 
 /** Facts whose chain holds exactly one key, with this SHA-256. */
 const factsWithKey = (sha256: Buffer) => {
@@ -99,18 +96,9 @@ describe('pin(): the forms people copy pins in', () => {
 });
 
 describeWithOpenssl('pin(): against what openssl prints', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rxtls-pin-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
   it('the recipe in the error message computes the pin rxtls sees, and pin() takes its output as it is', async () => {
     const leaf = await (await createTestPki()).leaf();
-    const file = join(dir, 'cert.pem');
-    await writeFile(file, leaf.cert);
-    const recipe = /`(openssl x509 -in cert\.pem [^`]+)`/.exec(rejection('?').message)?.[1] ?? '';
-    const printed = execFileSync('sh', ['-c', recipe.replace('cert.pem', `'${file}'`)]).toString();
+    const printed = await runRecipe(rejection('?').message, leaf.cert);
     expect(`sha256/${printed.trim()}`).toBe(leaf.spkiPin);
     expect(accepts([printed], Buffer.from(leaf.spkiPin.slice(7), 'base64'))).toBe(true); // newline and all
   });

@@ -2,14 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY, mergeMap, type Subscription } from 'rxjs';
-import { allOf, connect, converse, line, listen, pin, strict, trustOnFirstUse, type TlsEvent, type VerificationPolicy } from '../../lib';
+import type { Subscription } from 'rxjs';
+import { allOf, connect, pin, strict, trustOnFirstUse, type VerificationPolicy } from '../../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
 import { opensslCodeFor } from '../../lib/cert-errors';
 import { DEFAULT_CIPHERS } from '../../lib/defaults';
 import { collect, eventually } from '../support/collect';
-import { describeWithOpenssl, runOpenssl, type OpensslProcess } from '../interop/openssl';
-import { freePort } from '../interop/peers';
+import { startMutualTlsServer, type MutualTlsServer } from '../support/mutual-tls-server';
+import { describeWithOpenssl, runOpenssl, runSServer, type OpensslProcess } from '../interop/openssl';
 
 /**
  * A badssl-style matrix: every case through the public API. Bad cases must end in certFailed
@@ -267,33 +267,18 @@ const SERVER_CASES: ServerCase[] = [
   },
 ];
 
-/** A listen() server under mutual TLS whose connections' events land in `serverSide`; resolves with its port. */
-function mutualTlsServer(serverSide: TlsEvent[], verify?: VerificationPolicy): Promise<number> {
-  return pki.leaf().then(
-    (credentials) =>
-      new Promise<number>((resolve, reject) =>
-        subscriptions.push(
-          listen({ credentials, requestCert: true, ca: pki.ca.cert, ...(verify && { verify }) })
-            .pipe(
-              mergeMap((e) => {
-                if (e.type === 'listening') resolve(e.port);
-                if (e.type === 'connection')
-                  e.events.pipe(converse(() => [line('SECRET')])).subscribe({ next: (x) => serverSide.push(x), error: () => undefined });
-                return EMPTY;
-              }),
-            )
-            .subscribe({ error: reject }),
-        ),
-      ),
-  );
+/** A mutual-TLS server for the server-side cases, stopped after each test. */
+async function mutualTlsServer(verify?: VerificationPolicy): Promise<MutualTlsServer> {
+  const server = await startMutualTlsServer(pki, { ...(verify && { verify }) });
+  subscriptions.push(server.subscription);
+  return server;
 }
 
 describe('certificate matrix: server side, client certificates', () => {
   it.each(SERVER_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const serverSide: TlsEvent[] = [];
-    const server = await mutualTlsServer(serverSide, c.verify?.());
+    const { port, events: serverSide } = await mutualTlsServer(c.verify?.());
     const client = await c.client();
-    const { events } = await collect(connect({ host: 'localhost', port: server, ca: pki.ca.cert, cert: client.cert, key: client.key }));
+    const { events } = await collect(connect({ host: 'localhost', port, ca: pki.ca.cert, cert: client.cert, key: client.key }));
     expect(events.some((e) => e.type === 'data')).toBe(false);
     await eventually(() => serverSide.some((e) => e.type === 'closed'), 5000, 'the server-side close');
     expect(serverSide.map((e) => e.type)).toEqual(['certFailed', 'closed']);
@@ -360,30 +345,14 @@ describeWithOpenssl('certificate matrix: the same problems as OpenSSL reports', 
   it.each(SERVER_CASES.filter((c) => !c.verify).map((c) => [c.name, c] as const))('server side: %s', async (_name, c) => {
     const credentials = await c.client();
     const presented = await files('client', credentials);
-    const serverSide: TlsEvent[] = [];
-    const ourServer = await mutualTlsServer(serverSide);
+    const { port: ourServer, events: serverSide } = await mutualTlsServer();
     await collect(connect({ host: 'localhost', port: ourServer, ca: pki.ca.cert, ...credentials }));
     await eventually(() => serverSide.some((e) => e.type === 'closed'), 5000, 'the server-side close');
     const ours = serverSide[0]?.type === 'certFailed' ? serverSide[0].errors.map((e) => e.code) : [];
 
     const own = await files('server', await pki.leaf());
-    const port = await freePort();
-    const sServer = openssl([
-      's_server',
-      '-accept',
-      String(port),
-      '-naccept',
-      '1',
-      '-cert',
-      own.cert,
-      '-key',
-      own.key,
-      '-verify',
-      '1',
-      '-CAfile',
-      caFile,
-    ]);
-    await sServer.waitFor(/ACCEPT/);
+    const { port, server: sServer } = await runSServer(['-cert', own.cert, '-key', own.key, '-verify', '1', '-CAfile', caFile]);
+    processes.push(sServer);
     const client = openssl([
       's_client',
       '-connect',
