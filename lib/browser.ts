@@ -25,6 +25,7 @@ export type {
   DataEvent,
   LineEvent,
   PeerInfo,
+  PeerSawRejection,
   CertificateSummary,
   CertError,
   CertFailedEvent,

@@ -29,7 +29,7 @@ const OPENSSL_REASONS: Readonly<Record<string, string>> = {
   CERT_REVOKED: 'certificate revoked',
   INVALID_CA: 'invalid CA certificate',
   PATH_LENGTH_EXCEEDED: 'path length constraint exceeded',
-  INVALID_PURPOSE: 'unsupported certificate purpose',
+  INVALID_PURPOSE: 'unsuitable certificate purpose',
   CERT_UNTRUSTED: 'certificate not trusted',
   CERT_REJECTED: 'certificate rejected',
   HOSTNAME_MISMATCH: 'hostname mismatch',
@@ -73,7 +73,12 @@ export function opensslVerdict(socket: { readonly authorizationError?: unknown }
   const code = typeof socket.authorizationError === 'string' && socket.authorizationError !== '' ? socket.authorizationError : undefined;
   if (code !== 'UNSPECIFIED') return code;
   const handle = (socket as { _handle?: { verifyError?: () => Error | null } })._handle;
-  const reason = handle?.verifyError?.()?.message.toLowerCase();
-  const named = Object.entries(OPENSSL_REASONS).find(([, text]) => text.toLowerCase() === reason);
-  return named ? named[0] : code;
+  const reason = handle?.verifyError?.()?.message;
+  return (reason !== undefined && opensslCodeFor(reason)) || code;
+}
+
+/** The code whose OpenSSL wording `reason` is (`'invalid CA certificate'` → `INVALID_CA`), if it is one. */
+export function opensslCodeFor(reason: string): string | undefined {
+  const wanted = reason.toLowerCase();
+  return Object.entries(OPENSSL_REASONS).find(([, text]) => text.toLowerCase() === wanted)?.[0];
 }

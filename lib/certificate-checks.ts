@@ -15,9 +15,10 @@ export function defaultTrustAnchors(): TrustAnchors {
 }
 
 /**
- * Every problem found with a chain: OpenSSL's verdict (Node reports only its first problem),
- * plus each expired or not-yet-valid certificate, an untrusted self-signed leaf or root, and a
- * hostname mismatch. Empty when OpenSSL accepted the chain and the name matched.
+ * Every problem found with a chain, as `openssl s_client` lists them: OpenSSL's verdict (Node
+ * passes on only the last problem OpenSSL found), why no trusted path was built, each expired or
+ * not-yet-valid certificate, and a hostname mismatch. Empty when OpenSSL accepted the chain and
+ * the name matched.
  */
 export function findProblems(
   chain: readonly X509Certificate[],
@@ -29,7 +30,7 @@ export function findProblems(
 ): CertError[] {
   const leaf = chain[0];
   if (!leaf) return [certError('NO_PEER_CERTIFICATE', 'the peer sent no certificate')];
-  const problems: CertError[] = opensslCode ? trustProblems(chain, anchors()) : [];
+  const problems: CertError[] = opensslCode ? trustProblems(chain, anchors(), opensslCode) : [];
   for (const cert of chain) {
     if (new Date(cert.validTo) < now) problems.push(certError('CERT_HAS_EXPIRED', undefined, subjectOf(cert)));
     if (new Date(cert.validFrom) > now) problems.push(certError('CERT_NOT_YET_VALID', undefined, subjectOf(cert)));
@@ -42,17 +43,30 @@ export function findProblems(
   return uniqueCertErrors(problems);
 }
 
-function trustProblems(chain: readonly X509Certificate[], anchors: TrustAnchors): CertError[] {
+/**
+ * Why OpenSSL could not build a trusted path, in its own terms and order, from the chain Node
+ * passed on. Node passes on only the issuers OpenSSL's X509_check_issued accepts, and that
+ * wants keyCertSign: so when OpenSSL's verdict is KEYUSAGE_NO_CERTSIGN and the chain ends short
+ * of a trust anchor, the peer did send the top's issuer, but one that may not sign.
+ */
+function trustProblems(chain: readonly X509Certificate[], anchors: TrustAnchors, opensslCode: string): CertError[] {
   const trusted = (cert: X509Certificate) =>
     anchors.some((anchor) => anchor.fingerprint256 === cert.fingerprint256 || issuedBy(cert, anchor));
   if (chain.some(trusted)) return [];
   const top = chain[chain.length - 1] as X509Certificate;
-  if (!selfIssued(top)) {
-    return [
-      certError(chain.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top)),
-    ];
+  if (selfIssued(top)) {
+    return [certError(chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN', undefined, subjectOf(top))];
   }
-  return [certError(chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN', undefined, subjectOf(top))];
+  if (opensslCode === 'KEYUSAGE_NO_CERTSIGN') {
+    // A keyUsage without keyCertSign makes a certificate no CA to OpenSSL (check_ca), hence
+    // also unfit to issue for TLS (check_ssl_ca): it reports all three, in this order.
+    const issuer = distinguishedName(top.issuer);
+    return ['INVALID_CA', 'INVALID_PURPOSE', 'KEYUSAGE_NO_CERTSIGN'].map((code) => certError(code, undefined, issuer));
+  }
+  // No issuer found for the top (20); when the top is the leaf, its signature is unchecked too (21).
+  const problems = [certError('UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top))];
+  if (chain.length === 1) problems.push(certError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', undefined, subjectOf(top)));
+  return problems;
 }
 
 function selfIssued(cert: X509Certificate): boolean {
@@ -69,5 +83,10 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
 }
 
 function subjectOf(cert: X509Certificate): string {
-  return cert.subject.split('\n').filter(Boolean).join(', ');
+  return distinguishedName(cert.subject);
+}
+
+/** Node's multi-line distinguished name on one line, as `PeerInfo` gives it. */
+function distinguishedName(multiline: string): string {
+  return multiline.split('\n').filter(Boolean).join(', ');
 }

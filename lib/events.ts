@@ -196,6 +196,24 @@ export interface LineEvent {
   readonly literal?: Buffer;
 }
 
+/**
+ * What a peer that rxtls rejected saw of it ({@link CertFailedEvent.peerSaw}). Never a TLS alert
+ * naming the reason: Node cannot send one (see the README's known limits). The connection just
+ * closes, without close_notify:
+ *
+ * - `'handshake-failure'`: before the peer's handshake finished, so its TLS stack reports a
+ *   failed handshake (OpenSSL: "unexpected eof while reading"; Node: `ECONNRESET`). So it is for a
+ *   TLS 1.3 server judged by a client, or a TLS 1.2 client judged by a server, when the policy
+ *   decides at once (as `strict`, `pin`, `fingerprint` and `allowErrors` do).
+ * - `'close-after-handshake'`: after the peer's handshake finished — a TLS 1.3 client judged by
+ *   a server, a TLS 1.2 server judged by a client — or may have: rxtls says so too when the
+ *   policy decided asynchronously (`trustOnFirstUse`, an async `custom`), by when our last
+ *   handshake message may have left. The peer may have taken itself for connected: OpenSSL
+ *   reports "unexpected eof while reading", while Node, and rxtls without `detectTruncation`,
+ *   see an orderly end.
+ */
+export type PeerSawRejection = 'handshake-failure' | 'close-after-handshake';
+
 /** The peer failed the verification policy; `closed` follows and no data is ever delivered. */
 export interface CertFailedEvent {
   /** The discriminant: match on it. */
@@ -206,6 +224,8 @@ export interface CertFailedEvent {
   readonly reason: string;
   /** The peer and its certificate chain. */
   readonly peer: PeerInfo;
+  /** What the peer saw of the rejection: no TLS alert, only the connection closing (see {@link PeerSawRejection}). */
+  readonly peerSaw: PeerSawRejection;
 }
 
 /** The connection is over. Always the last event. */
@@ -275,6 +295,8 @@ export interface HandshakeEvent {
   readonly problems: readonly CertError[];
   /** Starts reading and returns the write side. Called by `verify` only when the policy passed. */
   accept(): TlsWriter;
+  /** Which end of the TLS connection we are: `'client'` when absent. */
+  readonly role?: 'client' | 'server';
 }
 
 /** What the transport emits before verification: the handshake, then (after accept) data, then closed. */

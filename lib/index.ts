@@ -49,6 +49,7 @@ export type {
   PlaintextEvent,
   PlaintextWriter,
   PeerInfo,
+  PeerSawRejection,
   RawTlsEvent,
   SessionInfo,
   StartTlsEvent,

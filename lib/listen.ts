@@ -404,10 +404,18 @@ export function serverConnection(socket: TLSSocket, options: ResolvedListenOptio
       session: sessionInfo(socket, () => undefined),
       problems,
       accept: () => connection.accept(),
+      role: 'server',
     });
     return () => socket.destroy();
   });
-  return raw.pipe(verify(options.requestCert ? options.policy : ACCEPT_ANONYMOUS));
+  const policy = options.requestCert ? options.policy : ACCEPT_ANONYMOUS;
+  // A verdict within the run of JavaScript the handshake finished in closes the socket before our
+  // last handshake message leaves; after it, the message may be out. A late subscriber's peer is
+  // judged as by an asynchronous policy, so that certFailed.peerSaw does not claim a failed handshake.
+  let handshakeRun = true;
+  queueMicrotask(() => (handshakeRun = false));
+  const asynchronous: VerificationPolicy = { ...policy, check: async (facts) => policy.check(facts) };
+  return new Observable((subscriber) => raw.pipe(verify(handshakeRun ? policy : asynchronous)).subscribe(subscriber));
 }
 
 /** Without mutual TLS there is no client certificate to judge. */

@@ -141,8 +141,8 @@ export function serve(options: ServeOptions, dialogue: Dialogue): Observable<Ser
       events.pipe(converse(dialogue, options.converse)).subscribe({
         next: (event) => {
           if (event.type !== 'certFailed') return;
-          const { errors, reason, peer } = event;
-          reports.next({ type: 'clientRejected', remoteAddress, remotePort, errors, reason, peer });
+          const { errors, reason, peer, peerSaw } = event;
+          reports.next({ type: 'clientRejected', remoteAddress, remotePort, errors, reason, peer, peerSaw });
         },
         // A connection's failure ends that connection only.
         error: (error: unknown) => {

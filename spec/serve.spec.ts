@@ -56,6 +56,7 @@ describe('serve() surfaces the clients it refused', () => {
     expect(rejected).toMatchObject({ type: 'clientRejected', remoteAddress: '127.0.0.1', reason: 'the client presented no certificate' });
     expect(rejected?.remotePort).toBeGreaterThan(0);
     expect(rejected?.errors.map((e) => e.code)).toEqual(['NO_PEER_CERTIFICATE']);
+    expect(rejected?.peerSaw).toBe('close-after-handshake'); // a TLS 1.3 client, judged by the server
     expect(rejected?.peer.remoteAddress).toBe('127.0.0.1');
     expect(server.dialogues()).toBe(0);
     // The same server lets a client with a good certificate through to the dialogue.

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { certError } from '../cert-errors';
-import type { CertError, CertFailedEvent, ClosedEvent, HandshakeEvent, PeerInfo, RawTlsEvent, TlsEvent } from '../events';
+import type { CertError, CertFailedEvent, ClosedEvent, HandshakeEvent, PeerSawRejection, RawTlsEvent, TlsEvent } from '../events';
 import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
 
 /**
@@ -30,7 +30,7 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
       // Notifications that arrive while an asynchronous policy is still deciding wait here, in order.
       let held: Array<() => void> | undefined;
       const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());
-      const decide = (handshake: HandshakeEvent, errors: readonly CertError[]) => {
+      const decide = (handshake: HandshakeEvent, errors: readonly CertError[], atOnce: boolean) => {
         if (errors.length === 0) {
           subscriber.next({
             type: 'connected',
@@ -41,18 +41,18 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
           });
           return;
         }
-        for (const event of rejection(errors, handshake.peer)) subscriber.next(event);
+        for (const event of rejection(errors, handshake, atOnce)) subscriber.next(event);
         subscriber.complete();
       };
       const onHandshake = (handshake: HandshakeEvent) => {
         const verdict = judge(policy, handshake);
-        if (!isPromise(verdict)) return decide(handshake, verdict);
+        if (!isPromise(verdict)) return decide(handshake, verdict, true);
         held = [];
         void verdict.then((errors) => {
           const waiting = held ?? [];
           held = undefined;
           if (subscriber.closed) return;
-          decide(handshake, errors);
+          decide(handshake, errors, false);
           for (const deliver of waiting) if (!subscriber.closed) deliver();
         });
       };
@@ -71,12 +71,37 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
     });
 }
 
-/** The events of a peer the policy rejected: `certFailed` with every problem, then our unclean `closed`. */
-export function rejection(errors: readonly CertError[], peer: PeerInfo): [CertFailedEvent, ClosedEvent] {
+/**
+ * The events of a peer the policy rejected: `certFailed` with every problem, then our unclean
+ * `closed`. `decidedAtOnce`: the verdict came in the tick the handshake finished in.
+ */
+export function rejection(
+  errors: readonly CertError[],
+  handshake: Pick<HandshakeEvent, 'peer' | 'session' | 'role'>,
+  decidedAtOnce = false,
+): [CertFailedEvent, ClosedEvent] {
+  const peerSaw = peerSawRejection(handshake, decidedAtOnce);
   return [
-    { type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer },
+    { type: 'certFailed', errors, reason: errors.map((e) => e.reason).join('; '), peer: handshake.peer, peerSaw },
     { type: 'closed', by: 'local', clean: false },
   ];
+}
+
+/**
+ * Whether the peer's handshake had finished when we closed on it. It had if the peer sent the
+ * last handshake message (the client's Finished in TLS 1.3 and in a resumed TLS 1.2 session,
+ * the server's in a full TLS 1.2 handshake). If we were to send it, Node reports our handshake
+ * done before the message leaves, and a verdict in that same tick closes the socket with it
+ * unsent (measured with `openssl s_server -state` and `s_client -state`); a later verdict may
+ * find it sent.
+ */
+function peerSawRejection(
+  { role = 'client', session }: Pick<HandshakeEvent, 'session' | 'role'>,
+  decidedAtOnce: boolean,
+): PeerSawRejection {
+  const clientSendsLast = session.protocol === 'TLSv1.3' || session.resumed;
+  const weSendLast = role === 'client' ? clientSendsLast : !clientSendsLast;
+  return weSendLast && decidedAtOnce ? 'handshake-failure' : 'close-after-handshake';
 }
 
 /**

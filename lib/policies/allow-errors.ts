@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors';
-import { normalizeFingerprint } from './fingerprint';
+import { normalizeFingerprint, parseFingerprint } from './fingerprint';
 import type { VerificationPolicy } from './policy';
 
 /**
@@ -22,9 +22,7 @@ export function allowErrors(codes: readonly string[], forFingerprint: string): V
   if (!Array.isArray(codes) || codes.length === 0 || codes.some((c) => typeof c !== 'string' || c === '')) {
     throw new InvalidOptionError('codes', codes, 'must be a non-empty array of error codes such as "CERT_HAS_EXPIRED"');
   }
-  const wanted = typeof forFingerprint === 'string' ? normalizeFingerprint(forFingerprint) : undefined;
-  if (!wanted)
-    throw new InvalidOptionError('forFingerprint', forFingerprint, 'must be a SHA-256 fingerprint: 64 hex digits, colons allowed');
+  const wanted = parseFingerprint('forFingerprint', forFingerprint);
   const tolerated = new Set(codes);
   return {
     name: 'allowErrors',

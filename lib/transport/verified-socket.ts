@@ -38,7 +38,7 @@ export function verifiedSocket(options: ConnectOptions): Observable<VerifiedSock
         void Promise.resolve(judge(policy, event)).then((errors) => {
           if (subscriber.closed) return;
           if (errors.length > 0) {
-            for (const rejected of rejection(errors, event.peer)) subscriber.next(rejected);
+            for (const rejected of rejection(errors, event)) subscriber.next(rejected);
             subscriber.complete();
             return;
           }

@@ -45,7 +45,9 @@ describe('examples/imap-greeting.ts as a command', () => {
         (e: unknown) => e as { code: number; stdout: string },
       );
       expect('code' in failure && failure.code).toBe(2);
-      expect(failure.stdout).toBe('Certificate check failed: unable to verify the first certificate\n');
+      expect(failure.stdout).toBe(
+        'Certificate check failed: unable to get local issuer certificate; unable to verify the first certificate\n',
+      );
     } finally {
       await server.close();
     }

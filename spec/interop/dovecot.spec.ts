@@ -93,7 +93,9 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
       (e: unknown) => e as { code: number; stdout: string },
     );
     expect('code' in failure && failure.code).toBe(2);
-    expect(failure.stdout).toBe('Certificate check failed: unable to verify the first certificate\n');
+    expect(failure.stdout).toBe(
+      'Certificate check failed: unable to get local issuer certificate; unable to verify the first certificate\n',
+    );
     expect(failure.stdout).not.toContain('* OK');
   });
 

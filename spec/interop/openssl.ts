@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describeWithPeer } from './peers';
+import { describeWithPeer, freePort } from './peers';
 
 /** Specs that drive the `openssl` command-line tool. */
 export function describeWithOpenssl(name: string, body: () => void): void {
@@ -15,6 +15,11 @@ export interface OpensslProcess {
   waitFor(pattern: RegExp, ms?: number): Promise<void>;
   /** Stops it by its PID and waits for it to exit. */
   stop(): Promise<void>;
+  /**
+   * Resolves with everything it printed once it exited by itself and its output was read, or
+   * rejects after `ms`. Unlike waitFor, safe for lines of stderr that precede one of stdout.
+   */
+  finished(ms?: number): Promise<string>;
 }
 
 export function runOpenssl(args: readonly string[]): OpensslProcess {
@@ -29,6 +34,8 @@ export function runOpenssl(args: readonly string[]): OpensslProcess {
   child.stderr.on('data', collect);
   child.stdin.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close' comes after 'exit', once stdout and stderr are drained.
+  const drained = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     child,
     output: () => text,
@@ -57,9 +64,34 @@ export function runOpenssl(args: readonly string[]): OpensslProcess {
         });
         check();
       }),
+    finished: (ms = 10_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`openssl ${args.join(' ')} still running after ${ms} ms; output:\n${text}`)), ms);
+      });
+      return Promise.race([drained.then(() => text), late]).finally(() => clearTimeout(timer));
+    },
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      try {
+        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      } catch (error) {
+        // Gone already: it exited by itself, and Node has not told us yet.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
       await exited;
     },
   };
+}
+
+/** `openssl s_server -accept PORT -naccept 1 …args` on a free port, once it accepts. */
+export async function runSServer(args: readonly string[]): Promise<{ port: number; server: OpensslProcess }> {
+  const port = await freePort();
+  const server = runOpenssl(['s_server', '-accept', String(port), '-naccept', '1', ...args]);
+  try {
+    await server.waitFor(/ACCEPT/);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { port, server };
 }

@@ -67,7 +67,7 @@ describe('converse(dialogue)', () => {
   it('starts the dialogue only at connected, so nothing is written before verification', () => {
     const started = jest.fn(() => [line('hello')]);
     scheduler().run(({ cold, expectObservable }) => {
-      const failed: TlsEvent = { type: 'certFailed', errors: [], reason: '', peer: fakeConnected().peer };
+      const failed: TlsEvent = { type: 'certFailed', errors: [], reason: '', peer: fakeConnected().peer, peerSaw: 'handshake-failure' };
       expectObservable(cold<TlsEvent>('f-z|', { f: failed, z: closed }).pipe(converse(started))).toBe('f-z|', { f: failed, z: closed });
     });
     expect(started).not.toHaveBeenCalled();

@@ -1,7 +1,7 @@
-import { of, Subject } from 'rxjs';
+import { firstValueFrom, of, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { verify, strict, type CertError, type RawTlsEvent, type TlsEvent, type VerificationPolicy } from '../../lib';
-import { fakeHandshake, fakePeer, recordingWriter } from '../../lib/testing';
+import { fakeHandshake, fakePeer, fakeSession, recordingWriter } from '../../lib/testing';
 
 const expired: CertError = { code: 'CERT_HAS_EXPIRED', reason: 'certificate has expired', certificate: 'CN=localhost' };
 const wrongHost: CertError = { code: 'ERR_TLS_CERT_ALTNAME_INVALID', reason: "Hostname/IP does not match certificate's altnames" };
@@ -42,6 +42,7 @@ describe('verify(policy)', () => {
           errors: [expired, wrongHost],
           reason: `certificate has expired; Hostname/IP does not match certificate's altnames`,
           peer: h.peer,
+          peerSaw: 'handshake-failure', // a TLS 1.3 server, rejected in the tick its handshake finished
         },
         c: { type: 'closed', by: 'local', clean: false },
       });
@@ -108,6 +109,27 @@ describe('verify(policy)', () => {
       'verification policy "broken-async" failed: bang',
     ]);
   });
+
+  it.each([
+    // role, protocol, resumed, policy decides at once, what the rejected peer saw
+    ['client', 'TLSv1.3', false, true, 'handshake-failure'], // our Finished is last, and never left
+    ['client', 'TLSv1.3', true, true, 'handshake-failure'],
+    ['client', 'TLSv1.2', false, true, 'close-after-handshake'], // the server's Finished is last
+    ['client', 'TLSv1.2', true, true, 'handshake-failure'], // resumed: ours is last
+    ['server', 'TLSv1.3', false, true, 'close-after-handshake'], // the client's Finished is last
+    ['server', 'TLSv1.2', false, true, 'handshake-failure'], // ours is last
+    ['server', 'TLSv1.2', true, true, 'close-after-handshake'],
+    ['client', 'TLSv1.3', false, false, 'close-after-handshake'], // a later verdict: ours may have left
+    ['server', 'TLSv1.2', false, false, 'close-after-handshake'],
+  ] as const)(
+    'tells what a rejected peer saw: as %s over %s (resumed %s, at once %s), %s',
+    async (role, protocol, resumed, atOnce, peerSaw) => {
+      const handshake = { ...fakeHandshake({ session: fakeSession({ protocol, resumed }) }), role };
+      const rejectAll: VerificationPolicy = { name: 'reject', check: () => (atOnce ? [expired] : Promise.resolve([expired])) };
+      const [failed] = await firstValueFrom(of<RawTlsEvent>(handshake).pipe(verify(rejectAll), toArray()));
+      expect(failed?.type === 'certFailed' && failed.peerSaw).toBe(peerSaw);
+    },
+  );
 
   it('passes transport errors through', () => {
     scheduler().run(({ cold, expectObservable }) => {
