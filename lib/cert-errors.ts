@@ -72,6 +72,9 @@ export function uniqueCertErrors(errors: readonly CertError[]): CertError[] {
 export function opensslVerdict(socket: { readonly authorizationError?: unknown }): string | undefined {
   const code = typeof socket.authorizationError === 'string' && socket.authorizationError !== '' ? socket.authorizationError : undefined;
   if (code !== 'UNSPECIFIED') return code;
+  // Private (`_handle`), and read only here: no public API carries OpenSSL's reason for the codes
+  // Node leaves unnamed. Where it is missing we keep `UNSPECIFIED`, never a guess; and
+  // spec/node-internals.spec.ts fails on any Node line where it moved.
   const handle = (socket as { _handle?: { verifyError?: () => Error | null } })._handle;
   const reason = handle?.verifyError?.()?.message;
   return (reason !== undefined && opensslCodeFor(reason)) || code;
