@@ -59,6 +59,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
+export { currentRuntime, RuntimeUnsupportedError, type RuntimeFeature, type RuntimeInfo } from './runtime';
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
