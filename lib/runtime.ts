@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { RuntimeUnsupportedError } from './errors';
 
 /** A JavaScript runtime rxtls knows how to tell apart. */
 export interface RuntimeInfo {
@@ -68,43 +69,17 @@ export function currentRuntime(versions: Readonly<Record<string, string | undefi
 }
 
 /**
- * A feature the options ask for is missing from this runtime's `node:tls`. The connection (or
- * server) is not opened: rxtls does not go on without it.
- *
- * @example
- * ```ts
- * import { listen, RuntimeUnsupportedError } from 'rxtls';
- * listen({ credentials: { cert, key } }).subscribe({
- *   error: (e) => e instanceof RuntimeUnsupportedError && console.error(e.code, e.feature), // ERR_RXTLS_RUNTIME_UNSUPPORTED securityLevel (under Bun)
- * });
- * ```
- */
-export class RuntimeUnsupportedError extends Error {
-  /** The error class, for logs. */
-  override readonly name = 'RuntimeUnsupportedError';
-  /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_RUNTIME_UNSUPPORTED';
-  constructor(
-    /** The runtime that lacks the feature. */
-    readonly runtime: RuntimeInfo,
-    /** The feature it lacks. */
-    readonly feature: RuntimeFeature,
-    /** Why the runtime cannot do it. */
-    gap: string,
-    /** What the caller can do instead, if anything. */
-    hint?: string,
-  ) {
-    super(`${FEATURE_NAMES[feature]} is not supported on ${runtime.name} ${runtime.version}: ${gap}${hint ? `; ${hint}` : ''}`);
-  }
-}
-
-/**
  * Throws {@link RuntimeUnsupportedError} when `runtime` (the caller passes `currentRuntime()`)
  * lacks `feature`; `hint` says what the caller can do instead.
  */
 export function requireRuntimeFeature(runtime: RuntimeInfo, feature: RuntimeFeature, hint?: string): void {
   const gap = GAPS[runtime.name][feature];
-  if (gap !== undefined) throw new RuntimeUnsupportedError(runtime, feature, gap, hint);
+  if (gap !== undefined)
+    throw new RuntimeUnsupportedError(
+      runtime,
+      feature,
+      `${FEATURE_NAMES[feature]} is not supported on ${runtime.name} ${runtime.version}: ${gap}${hint ? `; ${hint}` : ''}`,
+    );
 }
 
 /**
