@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, rootCertificates } from 'node:tls';
 import { certError, uniqueCertErrors } from './cert-errors';
 import type { CertError } from './events';
+import { currentRuntime, reportsOpenSslVerdicts } from './runtime';
 
 /** The trust anchors a connection verifies against: the configured CA certificates, or Node's root store. */
 export type TrustAnchors = readonly X509Certificate[];
@@ -37,7 +38,10 @@ export function findProblems(
   }
   // OpenSSL's verdict comes first; our own checks name the certificate, so where one of them
   // found the same code, OpenSSL's (which does not say at which depth it failed) is redundant.
-  if (opensslCode && !problems.some((p) => p.code === opensslCode)) problems.unshift(certError(opensslCode));
+  // So is, wherever our checks found a problem, the verdict of a runtime that only maps its own
+  // verifier onto OpenSSL's names (the peer is rejected either way); where they found none, it stays.
+  const redundant = problems.some((p) => p.code === opensslCode) || (problems.length > 0 && !reportsOpenSslVerdicts(currentRuntime()));
+  if (opensslCode && !redundant) problems.unshift(certError(opensslCode));
   const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, leaf.toLegacyObject());
   if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
   return uniqueCertErrors(problems);

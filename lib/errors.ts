@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import type { RuntimeFeature, RuntimeInfo } from './runtime';
 
 /** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
 export class TransportError extends Error {
@@ -67,6 +68,35 @@ export class WriteBufferFullError extends Error {
     super(
       `write of ${attempted} bytes refused: ${pending} bytes already queued and maxPendingWriteBytes is ${limit}; wait for writer.drain() before writing more`,
     );
+  }
+}
+
+/**
+ * A feature the options ask for is missing from this runtime's `node:tls`. The connection (or
+ * server) is not opened: rxtls does not go on without it.
+ *
+ * @example
+ * ```ts
+ * import { listen, RuntimeUnsupportedError } from 'rxtls';
+ * listen({ credentials: { cert, key } }).subscribe({
+ *   error: (e) => e instanceof RuntimeUnsupportedError && console.error(e.code, e.feature), // ERR_RXTLS_RUNTIME_UNSUPPORTED securityLevel (under Bun)
+ * });
+ * ```
+ */
+export class RuntimeUnsupportedError extends Error {
+  /** The error class, for logs. */
+  override readonly name = 'RuntimeUnsupportedError';
+  /** A stable code to match on. */
+  readonly code = 'ERR_RXTLS_RUNTIME_UNSUPPORTED';
+  constructor(
+    /** The runtime that lacks the feature. */
+    readonly runtime: RuntimeInfo,
+    /** The feature it lacks. */
+    readonly feature: RuntimeFeature,
+    /** What is not supported where, why, and what to do instead. */
+    message: string,
+  ) {
+    super(message);
   }
 }
 

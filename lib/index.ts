@@ -60,7 +60,8 @@ export type {
   WebSocketEvent,
   WebSocketInfo,
 } from './events';
-export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
+export { InvalidOptionError, RuntimeUnsupportedError, TransportError, WriteBufferFullError } from './errors';
+export { currentRuntime, type RuntimeFeature, type RuntimeInfo } from './runtime';
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';

@@ -26,6 +26,7 @@ import { verify } from './operators/verify';
 import { clientPeer, peerChain, sessionInfo } from './peer-info';
 import { strict } from './policies/strict';
 import type { VerificationPolicy } from './policies/policy';
+import { currentRuntime, requireRuntimeFeature } from './runtime';
 import { establishedConnection, type EstablishedLimits } from './transport/established-connection';
 
 /**
@@ -350,6 +351,8 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     throw new InvalidOptionError('options', options, 'must be an object with credentials');
   if (options.credentials === undefined || options.credentials === null)
     throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
+  // Every server context is built at rxtls's security level.
+  requireRuntimeFeature(currentRuntime(), 'securityLevel', 'a server has no way on without it yet');
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
   const host = options.host ?? '127.0.0.1';

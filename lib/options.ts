@@ -10,6 +10,7 @@ import {
 import { InvalidOptionError } from './errors';
 import { positiveInteger } from './option-checks';
 import type { VerificationPolicy } from './policies/policy';
+import { currentRuntime, requireRuntimeFeature } from './runtime';
 
 /** Options rxtls sets itself; giving them in `tls` is an error that names the option to use instead. */
 const CONTROLLED = {
@@ -146,6 +147,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   }
   if (options.session !== undefined && !Buffer.isBuffer(options.session))
     throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
+  if (options.session !== undefined) requireRuntimeFeature(currentRuntime(), 'sessionResumption', 'connect without the option session');
   const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
@@ -164,6 +166,13 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
       );
     }
   }
+  // Ciphers of your own replace the security level (as on Node), so they are the way on without one.
+  if (passthrough.ciphers === undefined)
+    requireRuntimeFeature(
+      currentRuntime(),
+      'securityLevel',
+      "give tls: { ciphers } (e.g. 'DEFAULT') to connect under the runtime's own rules",
+    );
   return {
     host,
     port,

@@ -1,39 +1,22 @@
-import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
 import { connect, TransportError, type TlsEvent } from '../lib';
-import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
+import { createTestPki, startTlsServer, type TestPki } from '../lib/testing';
 import { collect } from './support/collect';
+import { startTruncatingProxy } from './support/truncating-proxy';
 
 let pki: TestPki;
-const servers: Array<TestServer | Server> = [];
+const servers: Array<{ close(): Promise<void> }> = [];
 beforeAll(async () => {
   pki = await createTestPki();
 });
 afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    if ('openConnections' in s) await s.close();
-    else await new Promise((r) => s.close(r));
-  }
+  for (const s of servers.splice(0)) await s.close();
 });
 
-/** A TCP proxy that forwards to `port`, then after `ms` drops the client side with a bare FIN, whatever TLS was saying. */
+/** A proxy to `port` that drops the client side with a bare FIN after `ms`; resolves with its port. */
 async function truncatingProxy(port: number, ms: number): Promise<number> {
-  const proxy = createTcpServer((client) => {
-    client.on('error', () => undefined);
-    const upstream = tcpConnect(port, '127.0.0.1');
-    upstream.on('error', () => undefined);
-    client.pipe(upstream);
-    upstream.pipe(client, { end: false });
-    setTimeout(() => {
-      upstream.unpipe(client);
-      client.unpipe(upstream);
-      upstream.destroy();
-      client.resume(); // drain what the client still says, so that its side closes too
-      client.end();
-    }, ms);
-  });
+  const proxy = await startTruncatingProxy(port, ms);
   servers.push(proxy);
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  return (proxy.address() as { port: number }).port;
+  return proxy.port;
 }
 
 const last = (events: TlsEvent[]) => events[events.length - 1];

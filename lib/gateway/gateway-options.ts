@@ -8,6 +8,7 @@ import { InvalidOptionError } from '../errors';
 import { parseTarget } from '../host-port';
 import { positiveInteger } from '../option-checks';
 import type { ConnectOptions } from '../options';
+import { currentRuntime, requireRuntimeFeature } from '../runtime';
 
 /**
  * One TLS service a gateway may reach.
@@ -155,6 +156,8 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
   const credentials = options.credentials;
   if (credentials !== undefined && (typeof credentials !== 'object' || credentials.cert === undefined || credentials.key === undefined))
     throw new InvalidOptionError('credentials', credentials, 'must be { cert, key }');
+  // Serving wss: builds a TLS context at rxtls's security level.
+  if (credentials !== undefined) requireRuntimeFeature(currentRuntime(), 'securityLevel', 'serve ws: on loopback instead');
   return {
     host: options.host ?? '127.0.0.1',
     port,

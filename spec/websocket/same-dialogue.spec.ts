@@ -1,30 +1,9 @@
 import { Server, WebSocket as MockWebSocket } from 'mock-socket';
 import { filter, firstValueFrom, map, mergeMap, toArray, type Observable, type Subscription } from 'rxjs';
-import { connect, connectWebSocket, converse, end, gateway, line, lines, type Dialogue, type WebSocketEvent } from '../../lib';
+import { connect, connectWebSocket, converse, gateway, line, lines, type WebSocketEvent } from '../../lib';
 import { connectWebSocket as connectWebSocketInBrowser, type WebSocketConstructor } from '../../lib/browser';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
-
-/** The server's side of a small IMAP-like exchange, as a pure function of each line it hears. */
-const GREETING = '* OK [CAPABILITY IMAP4rev1] ready';
-function respond(text: string): string[] {
-  const [tag, command] = text.split(' ');
-  if (command === 'CAPABILITY') return ['* CAPABILITY IMAP4rev1 LITERAL+ — ünïcode', `${tag} OK CAPABILITY completed`];
-  if (command === 'LOGOUT') return ['* BYE logging out', `${tag} OK LOGOUT completed`];
-  return [`${tag ?? '*'} BAD unknown command`];
-}
-
-/** The client's dialogue, written once: greeting → CAPABILITY → LOGOUT → end. */
-const client: Dialogue<WebSocketEvent> = (events$) =>
-  events$.pipe(
-    filter((e) => e.type === 'line'),
-    map((e) => {
-      if (e.text === GREETING) return line('a1 CAPABILITY');
-      if (e.text.startsWith('a1 OK')) return line('a2 LOGOUT');
-      if (e.text.startsWith('a2 OK')) return end();
-      return undefined;
-    }),
-    filter((out) => out !== undefined),
-  );
+import { client, EXPECTED, GREETING, respond } from '../support/same-dialogue';
 
 /** Runs the dialogue over any transport; what the client heard, in order. */
 const heard = (events$: Observable<WebSocketEvent>) =>
@@ -53,14 +32,6 @@ afterAll(async () => {
   for (const s of running.splice(0)) s.unsubscribe();
   await server.close();
 });
-
-const EXPECTED = [
-  GREETING,
-  '* CAPABILITY IMAP4rev1 LITERAL+ — ünïcode',
-  'a1 OK CAPABILITY completed',
-  '* BYE logging out',
-  'a2 OK LOGOUT completed',
-];
 
 describe('one dialogue, three transports, one result', () => {
   it('over connect() (TLS)', async () => {
