@@ -109,8 +109,8 @@ export class FrameDecoder {
     const maxLength = options.maxLength ?? DEFAULT_MAX_LINE_LENGTH;
     if (!Number.isInteger(maxLength) || maxLength < 1)
       throw new InvalidOptionError('maxLength', maxLength, 'must be a positive integer (bytes)');
-    // A latin1 or ascii delimiter is one byte a character, as those decoders read it.
-    this.delimiter = Buffer.from(delimiter, encoding === 'utf8' ? encoding : 'latin1');
+    // Node encodes a string as 'ascii' the way it does as 'latin1': one byte a character.
+    this.delimiter = Buffer.from(delimiter, encoding);
     this.newline = delimiter === '\n';
     this.stripCR = this.newline && options.stripCR !== false;
     this.encoding = encoding;

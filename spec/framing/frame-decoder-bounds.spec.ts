@@ -64,6 +64,13 @@ describe('FrameDecoder: maxLength boundaries', () => {
     expect(() => cut(['abc|abcd|'], { delimiter: '|', maxLength: 3 })).toThrow(new LineTooLongError(3, 4));
   });
 
+  it('measures a line that follows a literal in the same chunk from where the literal ended', () => {
+    const decoder = new FrameDecoder({ maxLength: 5 });
+    const out: Array<string | Buffer> = [];
+    decoder.push(Buffer.from('x {1}\nZabcde\n'), literalSink(decoder, out));
+    expect(out).toEqual(['x {1}', Buffer.from('Z'), 'abcde']);
+  });
+
   it('drops what it held once a line was too long', () => {
     const decoder = new FrameDecoder({ maxLength: 3 });
     decoder.push(Buffer.from('abc'), { line: () => undefined });
@@ -111,8 +118,9 @@ describe('FrameDecoder: encodings of the delimiter', () => {
   it('resumes at the right byte after a literal announced on a latin1 line with non-ASCII text', () => {
     const decoder = new FrameDecoder({ encoding: 'latin1' });
     const out: Array<string | Buffer> = [];
-    decoder.push(Buffer.from('café\nnote {3}\nxyzend\n', 'latin1'), literalSink(decoder, out));
-    expect(out).toEqual(['café', 'note {3}', Buffer.from('xyz'), 'end']);
+    // 'a' is the chunk's first line, cut on its own: 'café' is in the text cut in one go.
+    decoder.push(Buffer.from('a\ncafé\nnote {3}\nxyzend\n', 'latin1'), literalSink(decoder, out));
+    expect(out).toEqual(['a', 'café', 'note {3}', Buffer.from('xyz'), 'end']);
   });
 });
 
