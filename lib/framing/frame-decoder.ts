@@ -94,6 +94,7 @@ export class FrameDecoder {
   /** Bytes still wanted in byte mode; 0 in line mode. */
   private wanted = 0;
   /** Set when the sink switched to byte mode while a chunk was being cut into lines. */
+  // Stryker disable next-line BooleanLiteral: push() clears it before any cutter reads it
   private switched = false;
   /** `readBytes(0)` was called: an empty byte frame is owed. */
   private emptyFrameDue = false;
@@ -108,7 +109,8 @@ export class FrameDecoder {
     const maxLength = options.maxLength ?? DEFAULT_MAX_LINE_LENGTH;
     if (!Number.isInteger(maxLength) || maxLength < 1)
       throw new InvalidOptionError('maxLength', maxLength, 'must be a positive integer (bytes)');
-    this.delimiter = Buffer.from(delimiter, encoding === 'utf8' ? 'utf8' : 'latin1');
+    // Node encodes a string as 'ascii' the way it does as 'latin1': one byte a character.
+    this.delimiter = Buffer.from(delimiter, encoding);
     this.newline = delimiter === '\n';
     this.stripCR = this.newline && options.stripCR !== false;
     this.encoding = encoding;
@@ -149,6 +151,7 @@ export class FrameDecoder {
         continue;
       }
       if (offset >= chunk.length) return;
+      // Stryker disable next-line BooleanLiteral: left set, the cutters return after each line and this loop calls them again: the same frames
       this.switched = false;
       if (this.wanted > 0) offset = this.takeBytes(chunk, offset, sink);
       else offset = this.newline ? this.takeNewlineLines(chunk, offset, sink) : this.takeDelimitedLines(chunk, offset, sink);
@@ -175,6 +178,7 @@ export class FrameDecoder {
     this.pending = [];
     this.pendingLength = 0;
     this.wanted = 0;
+    // Stryker disable next-line BooleanLiteral: push() clears it before any cutter reads it
     this.switched = false;
     this.emptyFrameDue = false;
   }
@@ -185,31 +189,31 @@ export class FrameDecoder {
   }
 
   private takeBytes(chunk: Buffer, offset: number, sink: FrameSink): number {
+    // push() calls this only with bytes wanted and bytes left, so take >= 1.
     const take = Math.min(this.wanted, chunk.length - offset);
-    if (take > 0) {
-      this.pending.push(chunk.subarray(offset, offset + take));
-      this.pendingLength += take;
-      this.wanted -= take;
-    }
+    this.pending.push(chunk.subarray(offset, offset + take));
+    this.pendingLength += take;
+    this.wanted -= take;
     if (this.wanted === 0) this.deliverBytes(this.takePending(), sink);
     return offset + take;
   }
 
   /** Fast path for `'\n'`: one decode for all complete lines of the chunk. */
   private takeNewlineLines(chunk: Buffer, start: number, sink: FrameSink): number {
-    let offset = start;
-    if (this.pendingLength > 0) {
-      const lf = chunk.indexOf(LF, offset);
-      if (lf === -1) return this.hold(chunk, offset);
-      this.checkLine(this.pendingLength + lf - offset, lf > offset ? chunk[lf - 1] === CR : this.endsWithCR());
-      this.pending.push(chunk.subarray(offset, lf));
-      sink.line(this.finish(this.takePending().toString(this.encoding)));
-      offset = lf + 1;
-      if (this.switched) return offset;
-    }
+    // The first line completes what is held, if anything.
+    const lf = chunk.indexOf(LF, start);
+    if (lf === -1) return this.hold(chunk, start);
+    // The held bytes were measured when they were held: a line of only them needs no check.
+    if (lf > start) this.checkLine(this.pendingLength + lf - start, chunk[lf - 1] === CR);
+    this.pending.push(chunk.subarray(start, lf));
+    sink.line(this.finish(this.takePending().toString(this.encoding)));
+    const offset = lf + 1;
+    // Stryker disable next-line ConditionalExpression: returning at a line boundary is safe: push() calls again from there
+    if (this.switched) return offset;
     const last = chunk.lastIndexOf(LF);
     if (last < offset) return this.hold(chunk, offset);
     // Lines are measured in raw bytes; only a region longer than maxLength can hold a long one.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: `true`, `>=`, `last + offset` only scan more regions
     if (last - offset > this.maxLength) this.checkRegion(chunk, offset, last);
     const text = chunk.toString(this.encoding, offset, last);
     let from = 0;
@@ -217,33 +221,36 @@ export class FrameDecoder {
     for (;;) {
       const lf = text.indexOf('\n', from);
       let end = lf === -1 ? text.length : lf;
-      if (stripCR && end > from && text.charCodeAt(end - 1) === CR) end -= 1;
+      // The character before a line is the LF that ended the previous one, so an empty line has no CR to strip.
+      if (stripCR && text.charCodeAt(end - 1) === CR) end -= 1;
       // One slice a line: this loop is the hot path of lines().
+      // Stryker disable next-line ConditionalExpression: `false` slices the whole text, which gives the same string
       sink.line(from === 0 && end === text.length ? text : text.slice(from, end));
       if (lf === -1) break;
       from = lf + 1;
+      // Stryker disable next-line ConditionalExpression: returning at a line boundary is safe: push() calls again from there
       if (this.switched) {
         // The sink switched to byte mode mid-chunk: resume at the byte after this line's LF.
-        return offset + (this.encoding === 'utf8' ? Buffer.byteLength(text.slice(0, from), 'utf8') : from);
+        return offset + (this.encoding === 'utf8' ? Buffer.byteLength(text.slice(0, from)) : from);
       }
     }
-    return this.switched ? last + 1 : this.hold(chunk, last + 1);
+    // The rest, if any, is held (or read as bytes) in push()'s next round.
+    return last + 1;
   }
 
   /** General path for any delimiter: byte-level search, one decode per line. */
   private takeDelimitedLines(chunk: Buffer, start: number, sink: FrameSink): number {
-    let buffer = chunk;
-    const offset = start;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true`, `>=` join nothing held: a copy of the chunk, cut the same
     if (this.pendingLength > 0) {
       // The delimiter may straddle the boundary: search the held bytes joined with this chunk.
       const held = this.pendingLength;
-      buffer = Buffer.concat([...this.pending, chunk.subarray(offset)]);
+      const buffer = Buffer.concat([...this.pending, chunk.subarray(start)]);
       this.pending = [];
       this.pendingLength = 0;
-      const consumed = this.cutDelimited(buffer, 0, sink);
-      return consumed >= held ? offset + consumed - held : offset;
+      // The held bytes contain no whole delimiter, so the first cut ends inside this chunk.
+      return start + this.cutDelimited(buffer, 0, sink) - held;
     }
-    return this.cutDelimited(buffer, offset, sink);
+    return this.cutDelimited(chunk, start, sink);
   }
 
   private cutDelimited(buffer: Buffer, start: number, sink: FrameSink): number {
@@ -251,15 +258,18 @@ export class FrameDecoder {
     for (;;) {
       const at = buffer.indexOf(this.delimiter, offset);
       if (at === -1) return this.hold(buffer, offset);
+      // Stryker disable next-line BooleanLiteral: only a '\n' delimiter strips a CR, and it never comes here
       this.checkLine(at - offset, false);
       sink.line(buffer.toString(this.encoding, offset, at));
       offset = at + this.delimiter.length;
-      if (this.switched || offset >= buffer.length) return offset;
+      // Stryker disable next-line ConditionalExpression: returning at a line boundary is safe: push() calls again from there
+      if (this.switched) return offset;
     }
   }
 
   private hold(chunk: Buffer, offset: number): number {
     const rest = chunk.length - offset;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true`, `>=` hold an empty Buffer of 0 bytes: no frame changes
     if (rest > 0) {
       // A partial line may end in the CR of a CRLF still to come: allow that one byte.
       this.checkLine(this.pendingLength + rest, this.stripCR && chunk[chunk.length - 1] === CR);
@@ -271,6 +281,7 @@ export class FrameDecoder {
   }
 
   private takePending(): Buffer {
+    // Stryker disable next-line ConditionalExpression: concatenating one Buffer copies it; the bytes are the same
     const joined = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingLength = 0;
@@ -279,11 +290,6 @@ export class FrameDecoder {
 
   private finish(line: string): string {
     return this.stripCR && line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
-  }
-
-  private endsWithCR(): boolean {
-    const last = this.pending[this.pending.length - 1];
-    return last !== undefined && last[last.length - 1] === CR;
   }
 
   /** Fails when a line of `bytes` raw bytes (including a CR that will be stripped) is too long. */
@@ -297,10 +303,12 @@ export class FrameDecoder {
 
   /** Measures every line of `chunk[from, last)` in raw bytes. */
   private checkRegion(chunk: Buffer, from: number, last: number): void {
-    for (let start = from; start <= last;) {
-      const lf = chunk.indexOf(LF, start);
-      const end = lf === -1 || lf > last ? last : lf;
-      this.checkLine(end - start, end > start && chunk[end - 1] === CR);
+    // Stryker disable next-line EqualityOperator: at start === last the line is empty, and 0 bytes are never too long
+    for (let start = from; start < last;) {
+      // chunk[last] is an LF, so the next one is never past it.
+      const end = chunk.indexOf(LF, start);
+      // An empty line is 0 bytes whatever precedes it, so chunk[start - 1] may be read as its "CR".
+      this.checkLine(end - start, chunk[end - 1] === CR);
       start = end + 1;
     }
   }

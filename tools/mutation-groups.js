@@ -1,0 +1,48 @@
+// @ts-check
+/**
+ * What `npm run mutate` mutates, and with which specs. Each group is one Stryker run: Jest
+ * loads every spec file of the run for every mutant (Stryker filters tests by name, not by
+ * file), and each spec file loads the whole library, so a run with only the specs of its own
+ * code is several times faster than one run with all of them.
+ *
+ * Unit specs first; loopback specs only where the behaviour is reachable only over a socket
+ * (converse's writes, gracefulShutdown's close_notify, the certificate checks of a handshake).
+ *
+ * @type {ReadonlyArray<{ name: string, mutate: string[], specs: string[] }>}
+ */
+const MUTATION_GROUPS = [
+  {
+    name: 'framing',
+    mutate: ['lib/framing/**/*.ts', 'lib/operators/lines.ts'],
+    specs: ['spec/framing/**/*.spec.ts', 'spec/operators/lines*.spec.ts'],
+  },
+  {
+    name: 'policies',
+    mutate: ['lib/policies/**/*.ts', 'lib/operators/verify.ts'],
+    // Policies judge fabricated facts: no loopback spec is needed (policies-over-tls.spec.ts only repeats them over TLS).
+    specs: [
+      'spec/policies/policies.spec.ts',
+      'spec/policies/policy-*.spec.ts',
+      'spec/policies/trust-on-first-use*.spec.ts',
+      'spec/operators/verify*.spec.ts',
+    ],
+  },
+  {
+    name: 'dialogues',
+    mutate: ['lib/operators/converse.ts', 'lib/operators/graceful-shutdown.ts'],
+    specs: ['spec/operators/converse*.spec.ts', 'spec/operators/graceful-shutdown*.spec.ts'],
+  },
+  {
+    name: 'certificates',
+    mutate: ['lib/certificate-checks.ts'],
+    specs: ['spec/certificate-checks*.spec.ts', 'spec/security/certificate-matrix.spec.ts'],
+  },
+];
+
+/** Where a run's JSON report goes (not committed). @param {string} name */
+const reportFile = (name) => `reports/mutation/${name}.json`;
+
+/** Where a run keeps its results for incremental mode (committed: CI re-tests only what changed). @param {string} name */
+const incrementalFile = (name) => `mutation-incremental/${name}.json`;
+
+module.exports = { MUTATION_GROUPS, reportFile, incrementalFile };
