@@ -68,7 +68,8 @@ describe('converse with a dialogue built from another RxJS', () => {
     expect(events.at(-1)).toEqual({ type: 'closed', by: 'local', clean: true });
   });
 
-  it.each(copies)(
+  // With this RxJS, the same flood is converse.spec.ts's own "outruns the write bound" test.
+  it.each(copies.filter(([name]) => name !== 'this RxJS'))(
     '%s: an eager Observable that outruns the write bound is subscribed, not pulled, and fails',
     async (_, { range, map }) => {
       const stalled: TLSSocket[] = [];
@@ -79,7 +80,8 @@ describe('converse with a dialogue built from another RxJS', () => {
         connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, maxPendingWriteBytes: 1024 * 1024 }).pipe(converse(flood)),
       );
       expect(error).toBeInstanceOf(WriteBufferFullError);
-      await eventually(() => server.acceptedConnections() === 1, 5000, 'the server to accept the connection');
+      // As in converse.spec.ts: the server either stalled the connection or lost it in its handshake.
+      await eventually(() => stalled.length === 1 || server.closedConnections() === 1, 5000, 'the server to stall or lose the connection');
       stalled.forEach((socket) => socket.resume());
     },
     20_000,
