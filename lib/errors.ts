@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { RuntimeFeature, RuntimeInfo } from './runtime';
+import type { RuntimeFeature, RuntimeInfo } from './util/runtime';
 
 /** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
 export class TransportError extends Error {

@@ -8,8 +8,8 @@
  * ```
  * @module
  */
-export { connect } from './connect';
-export { connectPlain, listenPlain, type PlainServerEvent } from './starttls';
+export { connect } from './client/connect';
+export { connectPlain, listenPlain, type PlainServerEvent } from './client/connect-starttls';
 export {
   listen,
   type ClientErrorEvent,
@@ -18,10 +18,10 @@ export {
   type ListeningEvent,
   type ListenOptions,
   type ServerCredentials,
-} from './listen';
-export { listening, type RunningServer } from './listening';
-export { serve, type ClientRejectedEvent, type ConnectionFailedEvent, type ServeEvent, type ServeOptions, type ServerEvent } from './serve';
-export type { ConnectOptions } from './options';
+} from './server/listen';
+export { listening, type RunningServer } from './server/listening';
+export { serve, type ClientRejectedEvent, type ConnectionFailedEvent, type ServeEvent, type ServeOptions, type ServerEvent } from './server/serve';
+export type { ConnectOptions } from './client/connect-options';
 export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
 export type { WebSocketOptions } from './websocket/websocket-options';
 export {
@@ -35,7 +35,7 @@ export {
 } from './gateway/gateway';
 export type { GatewayOptions, GatewayTarget } from './gateway/gateway-options';
 export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-transport';
-export { systemTrustStore, type CaSource } from './ca';
+export { systemTrustStore, type CaSource } from './certificates/ca';
 export type {
   CertError,
   CertFailedEvent,
@@ -61,7 +61,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export { InvalidOptionError, RuntimeUnsupportedError, TransportError, WriteBufferFullError } from './errors';
-export { currentRuntime, type RuntimeFeature, type RuntimeInfo } from './runtime';
+export { currentRuntime, type RuntimeFeature, type RuntimeInfo } from './util/runtime';
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';

@@ -34,8 +34,8 @@ const MUTATION_GROUPS = [
   },
   {
     name: 'certificates',
-    mutate: ['lib/certificate-checks.ts'],
-    specs: ['spec/certificate-checks*.spec.ts', 'spec/security/certificate-matrix.spec.ts'],
+    mutate: ['lib/certificates/certificate-checks.ts'],
+    specs: ['spec/certificates/certificate-checks*.spec.ts', 'spec/security/certificate-matrix.spec.ts'],
   },
 ];
 

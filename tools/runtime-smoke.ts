@@ -285,7 +285,7 @@ const smtpClient: Dialogue<StartTlsEvent> = (events$) =>
   );
 
 const checkStartTls: Check = async ({ pki, scope, client }) => {
-  // spec/starttls.spec.ts's server: the SMTP example's dialogue over listenPlain().
+  // spec/client/connect-starttls.spec.ts's server: the SMTP example's dialogue over listenPlain().
   const running: Subscription[] = [];
   scope.defer(() => running.forEach((s) => s.unsubscribe()));
   const port = await startSmtpServer(await pki.leaf(), running);

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { EMPTY, Observable, concat, filter, from, ignoreElements, map, merge, mergeMap, startWith, switchMap, take, timer } from 'rxjs';
 import { readFileSync } from 'node:fs';
-import { connect } from '../connect';
+import { connect } from '../client/connect';
 import type { StartTlsEvent, TlsEvent } from '../events';
 import { converse, type Dialogue } from '../operators/converse';
 import { lines } from '../operators/lines';
@@ -13,10 +13,10 @@ import { pin } from '../policies/pin';
 import type { VerificationPolicy } from '../policies/policy';
 import { strict } from '../policies/strict';
 import { trustOnFirstUse } from '../policies/trust-on-first-use';
-import { connectPlain } from '../starttls';
+import { connectPlain } from '../client/connect-starttls';
 import { json, problems, styleFor, summary } from './output';
 import { starttlsPreamble, type StartTlsProtocol } from './starttls-preambles';
-import type { Target } from '../host-port';
+import type { Target } from '../util/host-port';
 
 /** The options of `rxtls connect`, parsed. */
 export interface ConnectCommand {

@@ -19,7 +19,7 @@ import { runGateway } from './gateway-command';
 import { runPin } from './pin-command';
 import { runServe } from './serve-command';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls-preambles';
-import { parseTarget } from '../host-port';
+import { parseTarget } from '../util/host-port';
 
 const USAGE: Record<string, string> = {
   main: `usage: rxtls <command> [options]

@@ -1,8 +1,8 @@
 import { firstValueFrom, filter } from 'rxjs';
-import { connect } from '../connect';
+import { connect } from '../client/connect';
 import type { CertError, PeerInfo } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
-import type { Target } from '../host-port';
+import type { Target } from '../util/host-port';
 
 /**
  * Prints the SPKI pin of every certificate the server presents, leaf first, and whether the

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { EMPTY, NEVER, concat, filter, map, of } from 'rxjs';
-import { serve } from '../serve';
+import { serve } from '../server/serve';
 import type { Dialogue } from '../operators/converse';
 import { line } from '../outbound';
 import { selfSigned } from '../testing/pki';

@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
-import { timerSet } from '../timer-set';
+import { timerSet } from '../util/timer-set';
 import type { BridgeSummary } from './gateway';
 
 const OPEN = 1;

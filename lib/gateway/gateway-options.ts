@@ -5,10 +5,10 @@ import {
   DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { parseTarget } from '../host-port';
-import { positiveInteger } from '../option-checks';
-import type { ConnectOptions } from '../options';
-import { currentRuntime, requireRuntimeFeature } from '../runtime';
+import { parseTarget } from '../util/host-port';
+import { positiveInteger } from '../util/option-checks';
+import type { ConnectOptions } from '../client/connect-options';
+import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 
 /**
  * One TLS service a gateway may reach.

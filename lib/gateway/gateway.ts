@@ -26,7 +26,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
 import { TransportError } from '../errors';
 import type { PeerInfo } from '../events';
-import { verifiedSocket } from '../transport/verified-socket';
+import { verifiedSocket } from '../client/verified-socket';
 import { bridge } from './bridge';
 import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options';
 

@@ -2,7 +2,7 @@ import { Observable, Subject, concat, from, of, type ObservableInput, type MonoT
 import { DEFAULT_LINE_ENDING } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import type { PlaintextWriter, TlsEvent, TlsWriter, TransportEvent } from '../events';
-import { isObservableLike } from '../observable-shape';
+import { isObservableLike } from '../util/observable-shape';
 import type { Outbound } from '../outbound';
 
 /**

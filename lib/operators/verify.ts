@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { certError } from '../cert-errors';
+import { certError } from '../certificates/cert-errors';
 import type { CertError, CertFailedEvent, ClosedEvent, HandshakeEvent, PeerSawRejection, RawTlsEvent, TlsEvent } from '../events';
 import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
 

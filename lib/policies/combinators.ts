@@ -1,5 +1,5 @@
-import { uniqueCertErrors } from '../cert-errors';
-import { caSourceItems, type CaSource } from '../ca';
+import { uniqueCertErrors } from '../certificates/cert-errors';
+import { caSourceItems, type CaSource } from '../certificates/ca';
 import type { CertError } from '../events';
 import { InvalidOptionError } from '../errors';
 import type { HandshakeFacts, VerificationPolicy } from './policy';

@@ -1,4 +1,4 @@
-import { certError } from '../cert-errors';
+import { certError } from '../certificates/cert-errors';
 import type { CertError } from '../events';
 import { InvalidOptionError } from '../errors';
 import type { HandshakeFacts, VerificationPolicy } from './policy';

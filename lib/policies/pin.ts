@@ -1,4 +1,4 @@
-import { certError } from '../cert-errors';
+import { certError } from '../certificates/cert-errors';
 import { InvalidOptionError } from '../errors';
 import type { VerificationPolicy } from './policy';
 

@@ -1,4 +1,4 @@
-import type { CaSource } from '../ca';
+import type { CaSource } from '../certificates/ca';
 import type { VerificationPolicy } from './policy';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
-import { certError } from '../cert-errors';
+import { certError } from '../certificates/cert-errors';
 import { InvalidOptionError } from '../errors';
 import type { VerificationPolicy } from './policy';
 

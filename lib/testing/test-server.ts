@@ -3,7 +3,7 @@ import { createServer, type Server, type TLSSocket, type TlsOptions } from 'node
 import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PENDING_WRITE_BYTES } from '../defaults';
 import { converse, type Dialogue } from '../operators/converse';
 import { lines, type LinesOptions } from '../operators/lines';
-import { acceptedConnection } from '../transport/accepted-connection';
+import { acceptedConnection } from '../server/accepted-connection';
 
 /**
  * A server started for a test, on 127.0.0.1 and an ephemeral port.

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Subscriber } from 'rxjs';
-import { closeTimeoutOf } from '../close-timeout';
+import { closeTimeoutOf } from './close-timeout';
 import { TransportError } from '../errors';
 import type { ClosedEvent, CloseTimeout, DataEvent, TlsWriter } from '../events';
 import { socketWriter } from './socket-writer';

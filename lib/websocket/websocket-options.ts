@@ -5,7 +5,7 @@ import {
   DEFAULT_WEBSOCKET_HIGH_WATER_BYTES,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { positiveInteger } from '../option-checks';
+import { positiveInteger } from '../util/option-checks';
 import type { WebSocketConstructor, WebSocketLimits } from './websocket-transport';
 
 /**

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
-import { closeTimeoutOf } from '../close-timeout';
+import { closeTimeoutOf } from '../transport/close-timeout';
 import { TransportError, WriteBufferFullError } from '../errors';
-import { timerSet } from '../timer-set';
+import { timerSet } from '../util/timer-set';
 import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { ClosedEvent, ConnectedEvent, TlsWriter, WebSocketConnectedEvent, WebSocketEvent, WebSocketInfo } from '../events';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { allOf, connect, pin, strict, trustOnFirstUse, type VerificationPolicy } from '../../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
-import { opensslCodeFor } from '../../lib/cert-errors';
+import { opensslCodeFor } from '../../lib/certificates/cert-errors';
 import { DEFAULT_CIPHERS } from '../../lib/defaults';
 import { collect, eventually } from '../support/collect';
 import { startMutualTlsServer, type MutualTlsServer } from '../support/mutual-tls-server';

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { PeerInfo } from '../../lib';
-import { summarize } from '../../lib/peer-info';
+import { summarize } from '../../lib/certificates/peer-info';
 
 /** A PeerInfo built from a generated certificate chain (PEM, leaf first), as a handshake would. */
 export function peerFrom(chainPem: string, servername = 'localhost', remotePort = 993): PeerInfo {

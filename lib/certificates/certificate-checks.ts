@@ -1,0 +1,96 @@
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, rootCertificates } from 'node:tls';
+import { certError, uniqueCertErrors } from './cert-errors';
+import type { CertError } from '../events';
+import { currentRuntime, reportsOpenSslVerdicts } from '../util/runtime';
+
+/** The trust anchors a connection verifies against: the configured CA certificates, or Node's root store. */
+export type TrustAnchors = readonly X509Certificate[];
+
+let defaultAnchors: TrustAnchors | undefined;
+
+/** Node's bundled root store, parsed once and only when a failure needs explaining. */
+export function defaultTrustAnchors(): TrustAnchors {
+  defaultAnchors ??= rootCertificates.map((pem) => new X509Certificate(pem));
+  return defaultAnchors;
+}
+
+/**
+ * Every problem found with a chain, as `openssl s_client` lists them: OpenSSL's verdict (Node
+ * passes on only the last problem OpenSSL found), why no trusted path was built, each expired or
+ * not-yet-valid certificate, and a hostname mismatch. Empty when OpenSSL accepted the chain and
+ * the name matched.
+ */
+export function findProblems(
+  chain: readonly X509Certificate[],
+  opensslCode: string | undefined,
+  /** The name the leaf must match; `undefined` for client certificates, which carry no host name to check. */
+  servername: string | undefined,
+  anchors: () => TrustAnchors,
+  now = new Date(),
+): CertError[] {
+  const leaf = chain[0];
+  if (!leaf) return [certError('NO_PEER_CERTIFICATE', 'the peer sent no certificate')];
+  const problems: CertError[] = opensslCode ? trustProblems(chain, anchors(), opensslCode) : [];
+  for (const cert of chain) {
+    if (new Date(cert.validTo) < now) problems.push(certError('CERT_HAS_EXPIRED', undefined, subjectOf(cert)));
+    if (new Date(cert.validFrom) > now) problems.push(certError('CERT_NOT_YET_VALID', undefined, subjectOf(cert)));
+  }
+  // OpenSSL's verdict comes first; our own checks name the certificate, so where one of them
+  // found the same code, OpenSSL's (which does not say at which depth it failed) is redundant.
+  // So is, wherever our checks found a problem, the verdict of a runtime that only maps its own
+  // verifier onto OpenSSL's names (the peer is rejected either way); where they found none, it stays.
+  const redundant = problems.some((p) => p.code === opensslCode) || (problems.length > 0 && !reportsOpenSslVerdicts(currentRuntime()));
+  if (opensslCode && !redundant) problems.unshift(certError(opensslCode));
+  const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, leaf.toLegacyObject());
+  if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
+  return uniqueCertErrors(problems);
+}
+
+/**
+ * Why OpenSSL could not build a trusted path, in its own terms and order, from the chain Node
+ * passed on. Node passes on only the issuers OpenSSL's X509_check_issued accepts, and that
+ * wants keyCertSign: so when OpenSSL's verdict is KEYUSAGE_NO_CERTSIGN and the chain ends short
+ * of a trust anchor, the peer did send the top's issuer, but one that may not sign.
+ */
+function trustProblems(chain: readonly X509Certificate[], anchors: TrustAnchors, opensslCode: string): CertError[] {
+  const trusted = (cert: X509Certificate) =>
+    anchors.some((anchor) => anchor.fingerprint256 === cert.fingerprint256 || issuedBy(cert, anchor));
+  if (chain.some(trusted)) return [];
+  const top = chain[chain.length - 1] as X509Certificate;
+  if (selfIssued(top)) {
+    return [certError(chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN', undefined, subjectOf(top))];
+  }
+  if (opensslCode === 'KEYUSAGE_NO_CERTSIGN') {
+    // A keyUsage without keyCertSign makes a certificate no CA to OpenSSL (check_ca), hence
+    // also unfit to issue for TLS (check_ssl_ca): it reports all three, in this order.
+    const issuer = distinguishedName(top.issuer);
+    return ['INVALID_CA', 'INVALID_PURPOSE', 'KEYUSAGE_NO_CERTSIGN'].map((code) => certError(code, undefined, issuer));
+  }
+  // No issuer found for the top (20); when the top is the leaf, its signature is unchecked too (21).
+  const problems = [certError('UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, subjectOf(top))];
+  if (chain.length === 1) problems.push(certError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', undefined, subjectOf(top)));
+  return problems;
+}
+
+function selfIssued(cert: X509Certificate): boolean {
+  return issuedBy(cert, cert);
+}
+
+/** Name and signature only: OpenSSL's checkIssued also wants keyCertSign, which a self-signed leaf lacks. */
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.issuer === issuer.subject && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function subjectOf(cert: X509Certificate): string {
+  return distinguishedName(cert.subject);
+}
+
+/** Node's multi-line distinguished name on one line, as `PeerInfo` gives it. */
+function distinguishedName(multiline: string): string {
+  return multiline.split('\n').filter(Boolean).join(', ');
+}

@@ -1,0 +1,99 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import type { CertificateSummary, PeerInfo, SessionInfo } from '../events';
+
+/** Summarises one certificate: names, dates, fingerprint and SPKI pin. */
+export function summarize(cert: X509Certificate): CertificateSummary {
+  return {
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
+    subjectAltNames: cert.subjectAltName ? cert.subjectAltName.split(', ') : [],
+    validFrom: new Date(cert.validFrom),
+    validTo: new Date(cert.validTo),
+    fingerprint256: cert.fingerprint256,
+    spkiPin: spkiPinOf(cert),
+    serialNumber: cert.serialNumber.toUpperCase(),
+    isCA: cert.ca,
+    pem: cert.toString(),
+  };
+}
+
+/** `sha256/<base64>` of the certificate's SubjectPublicKeyInfo. */
+export function spkiPinOf(cert: X509Certificate): string {
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
+}
+
+/** The peer's chain, leaf first, as parsed certificates. */
+export function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (current?.raw && !seen.has(current.fingerprint256)) {
+    seen.add(current.fingerprint256);
+    chain.push(new X509Certificate(current.raw));
+    current = current.issuerCertificate;
+  }
+  if (chain.length === 0) {
+    // A resumed session carries the peer's leaf but not the chain it was verified with.
+    const leaf = socket.getPeerX509Certificate();
+    if (leaf) chain.push(leaf);
+  }
+  return chain;
+}
+
+/** Builds {@link PeerInfo} from the parsed chain of a finished handshake. */
+export function peerInfo(socket: TLSSocket, chain: readonly X509Certificate[], servername: string): PeerInfo {
+  const summaries = chain.map(summarize);
+  const leaf = summaries[0];
+  if (!leaf) throw new Error('the peer sent no certificate');
+  return {
+    ...leaf,
+    chain: summaries,
+    servername,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+  };
+}
+
+/** Builds {@link SessionInfo}; `ticket()` reads the latest ticket the socket has seen. */
+export function sessionInfo(socket: TLSSocket, latestTicket: () => Buffer | undefined): SessionInfo {
+  const cipher = socket.getCipher();
+  return {
+    protocol: socket.getProtocol() ?? 'unknown',
+    cipher: cipher.standardName ?? cipher.name,
+    alpn: socket.alpnProtocol ?? false,
+    resumed: socket.isSessionReused(),
+    ticket: latestTicket,
+  };
+}
+
+function distinguishedName(multiline: string): string {
+  return multiline.split('\n').filter(Boolean).join(', ');
+}
+
+/**
+ * The peer of a server-side connection: the client's certificate when it sent one; otherwise
+ * an anonymous peer with empty names and an empty chain.
+ */
+export function clientPeer(socket: TLSSocket): PeerInfo {
+  const chain = peerChain(socket);
+  if (chain.length > 0) return peerInfo(socket, chain, socket.servername || '');
+  const never = new Date(0);
+  return {
+    subject: '',
+    issuer: '',
+    subjectAltNames: [],
+    validFrom: never,
+    validTo: never,
+    fingerprint256: '',
+    spkiPin: '',
+    serialNumber: '',
+    isCA: false,
+    pem: '',
+    chain: [],
+    servername: socket.servername || '',
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+  };
+}

@@ -1,0 +1,195 @@
+import type { ConnectionOptions, SecureVersion } from 'node:tls';
+import type { CaSource } from '../certificates/ca';
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_MIN_TLS_VERSION,
+} from '../defaults';
+import { InvalidOptionError } from '../errors';
+import { positiveInteger } from '../util/option-checks';
+import type { VerificationPolicy } from '../policies/policy';
+import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
+
+/** Options rxtls sets itself; giving them in `tls` is an error that names the option to use instead. */
+const CONTROLLED = {
+  host: 'host',
+  port: 'port',
+  servername: 'servername',
+  ca: 'ca',
+  cert: 'cert',
+  key: 'key',
+  passphrase: 'passphrase',
+  ALPNProtocols: 'alpn',
+  session: 'session',
+  minVersion: 'minVersion',
+  maxVersion: 'maxVersion',
+  rejectUnauthorized: 'verify',
+  checkServerIdentity: 'verify',
+  secureContext: 'ca / cert / key',
+  socket: 'host / port',
+} as const;
+
+/**
+ * Options of {@link connect}. Only `host` and `port` are required.
+ *
+ * @example
+ * ```ts
+ * import { connect, type ConnectOptions } from 'rxtls';
+ * const options: ConnectOptions = { host: 'imap.example.com', port: 993, alpn: ['imap'], handshakeTimeout: 5000 };
+ * connect(options).subscribe(console.log);
+ * ```
+ */
+export interface ConnectOptions {
+  /** Host name or IP address to connect to. */
+  readonly host: string;
+  /** TCP port, 1–65535. */
+  readonly port: number;
+  /** Name sent as SNI and checked against the certificate. Default: `host` (no SNI for IP addresses). */
+  readonly servername?: string;
+  /** Trusted CAs: PEM text or Buffer, a PEM file path, a directory of PEM files, or an array. Default: Node's root store. */
+  readonly ca?: CaSource;
+  /** Client certificate chain (PEM), for servers that ask for one. */
+  readonly cert?: string | Buffer;
+  /** Private key of the client certificate (PEM). */
+  readonly key?: string | Buffer;
+  /** Passphrase of an encrypted `key`. */
+  readonly passphrase?: string;
+  /** ALPN protocols to offer, most preferred first, e.g. `['imap']`. */
+  readonly alpn?: readonly string[];
+  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
+  readonly minVersion?: SecureVersion;
+  /** Highest TLS version offered. Default: Node's (TLS 1.3). */
+  readonly maxVersion?: SecureVersion;
+  /** A session ticket from an earlier connection (`connected.session.ticket()`), to resume it. */
+  readonly session?: Buffer;
+  /** Milliseconds allowed for TCP to connect. Default 30 000. */
+  readonly connectTimeout?: number;
+  /** Milliseconds allowed for the TLS handshake once TCP is connected. Default 10 000. */
+  readonly handshakeTimeout?: number;
+  /** Most bytes that may be queued for writing. Default 1 MiB. */
+  readonly maxPendingWriteBytes?: number;
+  /** After `writer.end()`, milliseconds to wait for the peer's close before destroying the socket. Default 3 000. */
+  readonly closeTimeout?: number;
+  /**
+   * Tell a peer's TLS close_notify from a bare TCP close, so that a truncated stream ends with
+   * `closed.clean: false` (`TLS_TRUNCATED`). Node reports both alike; telling them apart puts a
+   * JavaScript stream under TLS, which costs throughput (see README, Performance). Default false.
+   */
+  readonly detectTruncation?: boolean;
+  /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */
+  readonly verify?: VerificationPolicy;
+  /** Further `node:tls` connection options (ciphers, ecdhCurve, …), passed through unchanged. */
+  readonly tls?: Readonly<Omit<ConnectionOptions, keyof typeof CONTROLLED>>;
+}
+
+/** {@link ConnectOptions} checked, with every default filled in. */
+export interface ResolvedConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+  readonly ca: CaSource | undefined;
+  readonly cert: string | Buffer | undefined;
+  readonly key: string | Buffer | undefined;
+  readonly passphrase: string | undefined;
+  readonly alpn: readonly string[] | undefined;
+  readonly minVersion: SecureVersion;
+  readonly maxVersion: SecureVersion | undefined;
+  readonly session: Buffer | undefined;
+  readonly connectTimeout: number;
+  readonly handshakeTimeout: number;
+  readonly maxPendingWriteBytes: number;
+  readonly closeTimeout: number;
+  readonly detectTruncation: boolean;
+  readonly tls: Readonly<ConnectionOptions>;
+}
+
+const VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** Checks every option; throws {@link InvalidOptionError} naming the first one at fault. */
+export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', options, 'must be an object with host and port');
+  const { host, port } = options;
+  if (typeof host !== 'string' || host.trim() === '')
+    throw new InvalidOptionError('host', host, 'is required and must be a non-empty string');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidOptionError('port', port, 'must be an integer from 1 to 65535');
+  }
+  if (options.servername !== undefined && (typeof options.servername !== 'string' || options.servername === '')) {
+    throw new InvalidOptionError('servername', options.servername, 'must be a non-empty string');
+  }
+  for (const name of ['cert', 'key'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value))
+      throw new InvalidOptionError(name, value, 'must be PEM text or a Buffer');
+  }
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    const missing = options.cert === undefined ? 'cert' : 'key';
+    throw new InvalidOptionError(missing, undefined, `is required when ${missing === 'cert' ? 'key' : 'cert'} is given`);
+  }
+  if (options.passphrase !== undefined && typeof options.passphrase !== 'string')
+    throw new InvalidOptionError('passphrase', '(hidden)', 'must be a string');
+  if (
+    options.alpn !== undefined &&
+    (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p === '' || p.length > 255))
+  ) {
+    throw new InvalidOptionError('alpn', options.alpn, 'must be an array of protocol names (1-255 characters each)');
+  }
+  for (const name of ['minVersion', 'maxVersion'] as const) {
+    const value = options[name];
+    if (value !== undefined && !VERSIONS.includes(value))
+      throw new InvalidOptionError(name, value, `must be one of ${VERSIONS.join(', ')}`);
+  }
+  if (options.detectTruncation !== undefined && typeof options.detectTruncation !== 'boolean') {
+    throw new InvalidOptionError('detectTruncation', options.detectTruncation, 'must be true or false');
+  }
+  if (options.session !== undefined && !Buffer.isBuffer(options.session))
+    throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
+  if (options.session !== undefined) requireRuntimeFeature(currentRuntime(), 'sessionResumption', 'connect without the option session');
+  const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
+  const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
+  const closeTimeout = positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS);
+  if (options.verify !== undefined && (typeof options.verify !== 'object' || typeof options.verify.check !== 'function')) {
+    throw new InvalidOptionError('verify', options.verify, 'must be a verification policy such as strict()');
+  }
+  const passthrough = options.tls ?? {};
+  if (typeof passthrough !== 'object') throw new InvalidOptionError('tls', passthrough, 'must be an object of node:tls options');
+  for (const key of Object.keys(passthrough)) {
+    if (key in CONTROLLED) {
+      throw new InvalidOptionError(
+        `tls.${key}`,
+        (passthrough as Record<string, unknown>)[key],
+        `is set by rxtls; use the option "${CONTROLLED[key as keyof typeof CONTROLLED]}" instead`,
+      );
+    }
+  }
+  // Ciphers of your own replace the security level (as on Node), so they are the way on without one.
+  if (passthrough.ciphers === undefined)
+    requireRuntimeFeature(
+      currentRuntime(),
+      'securityLevel',
+      "give tls: { ciphers } (e.g. 'DEFAULT') to connect under the runtime's own rules",
+    );
+  return {
+    host,
+    port,
+    servername: options.servername ?? host,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    passphrase: options.passphrase,
+    alpn: options.alpn,
+    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
+    maxVersion: options.maxVersion,
+    session: options.session,
+    connectTimeout,
+    handshakeTimeout,
+    maxPendingWriteBytes,
+    closeTimeout,
+    detectTruncation: options.detectTruncation === true,
+    tls: passthrough,
+  };
+}

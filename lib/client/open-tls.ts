@@ -1,0 +1,257 @@
+import { X509Certificate } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { Observable, type Subscriber } from 'rxjs';
+import { loadCa } from '../certificates/ca';
+import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificates/certificate-checks';
+import { opensslVerdict } from '../certificates/cert-errors';
+import { DEFAULT_CIPHERS } from '../defaults';
+import { InvalidOptionError, TransportError } from '../errors';
+import type { ClosedEvent, DataEvent, HandshakeEvent } from '../events';
+import type { HandshakeFacts } from '../policies/policy';
+import type { ResolvedConnectOptions } from './connect-options';
+import { peerChain, peerInfo, sessionInfo } from '../certificates/peer-info';
+import { secureContextFor } from '../certificates/secure-context-cache';
+import { timerSet, type TimerSet } from '../util/timer-set';
+import { establishedConnection } from '../transport/established-connection';
+import { watchedTransport, type WatchedTransport } from '../transport/watched-transport';
+
+const noop = () => undefined;
+
+/** The raw handshake of `openTls`, which can also hand its verified socket over to another layer. */
+export interface ReleasableHandshake extends HandshakeEvent {
+  /**
+   * Instead of `accept()`: gives the socket, unread, to the caller, who owns it from now on
+   * (unsubscribing no longer destroys it). For protocols layered on TLS by another library (ws).
+   */
+  release(): ReleasedSocket;
+}
+
+/** A verified socket handed over by `release()`. */
+export interface ReleasedSocket {
+  readonly socket: TLSSocket;
+  /**
+   * With `detectTruncation`: whether TCP had already ended when TLS did. Asked on the socket's
+   * 'end', `true` means the peer closed without close_notify (the data may be truncated).
+   */
+  readonly transportEnded?: () => boolean;
+}
+
+/** What `openTls` emits. */
+export type OpenedTlsEvent = ReleasableHandshake | DataEvent | ClosedEvent;
+
+/** What each ticket's original handshake established, for resumed sessions (which carry no certificate). */
+const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
+
+/**
+ * The transport under `connect()`: opens one TLS socket per subscription and emits the raw
+ * handshake, then — only after the handshake's `accept()` — `data`, then `closed`. Node's own
+ * rejection is off (`rejectUnauthorized: false`) so that the verification policy sees every
+ * problem; the socket is not read from, and nothing is written, until the policy accepted.
+ * Failures before the handshake are error notifications ({@link TransportError}).
+ */
+export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<OpenedTlsEvent> {
+  return new Observable<OpenedTlsEvent>((subscriber) => {
+    let socket: TLSSocket | undefined;
+    let torn = false;
+    let released = false;
+    const timers = timerSet();
+    const teardown = () => {
+      torn = true;
+      timers.clear();
+      // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
+      // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
+      // ignores whatever they emit. They go with the destroyed socket.
+      if (!released) socket?.destroy();
+    };
+    contextFor(options).then(
+      ({ context, anchors }) => {
+        if (!torn) socket = start(options, context, anchors, subscriber, timers, over, () => (released = true));
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+    return teardown;
+  });
+}
+
+/** Names the option OpenSSL could not use: a certificate that does not parse, else the key or its passphrase. */
+function credentialError(options: ResolvedConnectOptions, error: Error): InvalidOptionError {
+  let option = 'tls';
+  if (options.cert !== undefined) {
+    try {
+      new X509Certificate(options.cert);
+      option = /bad decrypt|passphrase/i.test(error.message) ? 'passphrase' : 'key';
+    } catch {
+      option = 'cert';
+    }
+  }
+  const value = option === 'cert' ? options.cert : option === 'tls' ? options.tls : '(hidden)';
+  return new InvalidOptionError(option, value, `cannot be used: ${error.message}`, { cause: error });
+}
+
+interface PreparedContext {
+  readonly context: SecureContext;
+  readonly anchors: () => TrustAnchors;
+}
+
+async function contextFor(options: ResolvedConnectOptions): Promise<PreparedContext> {
+  const ca = options.ca === undefined ? undefined : await loadCa(options.ca);
+  let context: SecureContext;
+  try {
+    context = secureContextFor({
+      ...options.tls,
+      ...(ca && { ca: [...ca.pems] }),
+      ...(options.cert !== undefined && { cert: options.cert, key: options.key, passphrase: options.passphrase }),
+      minVersion: options.minVersion,
+      ciphers: options.tls.ciphers ?? DEFAULT_CIPHERS,
+      ...(options.maxVersion && { maxVersion: options.maxVersion }),
+    });
+  } catch (error) {
+    throw credentialError(options, error as Error);
+  }
+  const anchors: () => TrustAnchors = ca ? () => ca.certificates : defaultTrustAnchors;
+  return { context, anchors };
+}
+
+function start(
+  options: ResolvedConnectOptions,
+  secureContext: SecureContext,
+  anchors: () => TrustAnchors,
+  subscriber: Subscriber<OpenedTlsEvent>,
+  timers: TimerSet,
+  over: Socket | undefined,
+  onRelease: () => void,
+): TLSSocket {
+  const { host, port, servername } = options;
+  const connectOptions: ConnectionOptions = {
+    ...options.tls,
+    host,
+    port,
+    secureContext,
+    rejectUnauthorized: false,
+    // rxtls checks the name itself (certificate-checks.ts) so that it can report it with the rest.
+    checkServerIdentity: noop,
+    ...(isIP(servername) === 0 && { servername }),
+    ...(options.alpn && { ALPNProtocols: [...options.alpn] }),
+    ...(options.session && { session: options.session }),
+  };
+  let socket: TLSSocket;
+  let transport: WatchedTransport | undefined;
+  let tcp: EventEmitter;
+  try {
+    if (options.detectTruncation) {
+      const raw = over ?? netConnect({ host, port });
+      raw.on('error', noop); // reported through the TLS socket, which the watched transport forwards it to
+      transport = watchedTransport(raw);
+      tcp = raw;
+      socket = tlsConnect({ ...connectOptions, socket: transport.duplex });
+    } else if (over) {
+      socket = tlsConnect({ ...connectOptions, socket: over });
+      tcp = over;
+    } else {
+      socket = tlsConnect(connectOptions);
+      tcp = socket;
+    }
+  } catch (error) {
+    subscriber.error(new TransportError('ERR_TLS_CONNECT', host, port, (error as Error).message, { cause: error }));
+    return undefined as never;
+  }
+  const fail = (code: string, message: string, cause?: unknown) => {
+    subscriber.error(new TransportError(code, host, port, message, { cause }));
+  };
+  let ticket: Buffer | undefined;
+  let handshakeDone = false;
+
+  const startHandshakeTimer = () => {
+    const handshakeTimer = timers.after(options.handshakeTimeout, () =>
+      fail('HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
+    );
+    socket.once('secureConnect', () => {
+      timers.cancel(handshakeTimer);
+    });
+  };
+  if (over) {
+    // Upgrading a connected socket in band (STARTTLS): the handshake starts now.
+    startHandshakeTimer();
+  } else {
+    const connectTimer = timers.after(options.connectTimeout, () =>
+      fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
+    );
+    tcp.once('connect', () => {
+      timers.cancel(connectTimer);
+      startHandshakeTimer();
+    });
+  }
+  let facts: HandshakeFacts | undefined;
+  socket.on('session', (session: Buffer) => {
+    ticket = session;
+    if (facts) factsByTicket.set(session, facts);
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    if (!handshakeDone) fail(error.code ?? 'ERR_TLS', describe(error, options), error);
+  });
+  socket.once('close', () => {
+    // 'error' has normally reported it already; error() after error() is a no-op.
+    if (!handshakeDone) fail('ECONNRESET', 'connection closed before the TLS handshake finished');
+  });
+  socket.once('secureConnect', () => {
+    handshakeDone = true;
+    let chain: X509Certificate[];
+    try {
+      chain = peerChain(socket);
+    } catch (error) {
+      fail('ERR_TLS_PEER_CERTIFICATE', `could not read the peer's certificate: ${(error as Error).message}`, error);
+      return;
+    }
+    const opensslCode = opensslVerdict(socket);
+    if (chain.length > 0) {
+      facts = { peer: peerInfo(socket, chain, servername), problems: findProblems(chain, opensslCode, servername, anchors) };
+    } else if (socket.isSessionReused() && options.session) {
+      // TLS 1.3 resumption sends no certificate: judge the peer as it was when the ticket was issued.
+      facts = factsByTicket.get(options.session);
+    }
+    if (!facts) {
+      fail(
+        'ERR_TLS_NO_PEER_CERTIFICATE',
+        socket.isSessionReused()
+          ? 'the session was resumed without a certificate, and the ticket (option session) was not issued to this process'
+          : 'the server presented no certificate',
+      );
+      return;
+    }
+    const connection = establishedConnection(socket, subscriber, {
+      ...options,
+      ...(transport && { transportEnded: () => transport.transportEnded() }),
+    });
+    subscriber.next({
+      type: 'handshake',
+      ...facts,
+      session: sessionInfo(socket, () => ticket),
+      accept: () => connection.accept(),
+      release: () => {
+        connection.detach();
+        onRelease();
+        return { socket, ...(transport && { transportEnded: () => transport.transportEnded() }) };
+      },
+    });
+  });
+  return socket;
+}
+
+function describe(error: NodeJS.ErrnoException, options: ResolvedConnectOptions): string {
+  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|VERSION_TOO_LOW|NO_PROTOCOLS_AVAILABLE/.test(error.code ?? '')) {
+    const range = `${options.minVersion}${options.maxVersion ? ` to ${options.maxVersion}` : ' and up'}`;
+    return `no TLS version in common with the server: we accept ${range} (options minVersion / maxVersion) (${error.message})`;
+  }
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'host name lookup failed temporarily (DNS)',
+    ECONNRESET: 'connection reset by peer before the TLS handshake finished',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  const hint = error.code ? hints[error.code] : undefined;
+  return hint ? `${hint} (${error.message})` : error.message;
+}
