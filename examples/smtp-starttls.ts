@@ -9,7 +9,18 @@
  */
 import { Observable } from 'rxjs';
 import { match, P } from 'ts-pattern';
-import { connectPlain, converse, lines, line, startTls, type CaSource, type Dialogue, type Outbound, type StartTlsEvent } from '../lib';
+import {
+  connectPlain,
+  converse,
+  lines,
+  line,
+  startTls,
+  type CaSource,
+  type Dialogue,
+  type Outbound,
+  type StartTlsEvent,
+  type LineEvent,
+} from '../lib';
 
 /** An SMTP reply that ends the conversation. */
 export class SmtpError extends Error {
@@ -20,7 +31,7 @@ export class SmtpError extends Error {
  * The client's half, as a dialogue over `lines()`: every step waits for the last line of the
  * server's reply (`250 …`, not `250-…`). `transcript` receives each line said and heard.
  */
-export function smtpClient(name: string, transcript: (entry: string) => void = () => undefined): Dialogue<StartTlsEvent> {
+export function smtpClient(name: string, transcript: (entry: string) => void = () => undefined): Dialogue<StartTlsEvent | LineEvent> {
   return (events$) =>
     new Observable<Outbound>((out) => {
       let stage: 'greeting' | 'ehlo' | 'starttls' | 'upgrading' | 'secure-ehlo' | 'quit' = 'greeting';

@@ -265,17 +265,36 @@ export interface PlaintextEvent {
   readonly writer: PlaintextWriter;
 }
 
-/** What a STARTTLS connection emits: `plaintext`, plaintext `data`, then the events of a TLS connection. */
-export type StartTlsEvent = TlsEvent | PlaintextEvent;
+/**
+ * What `connect()` emits, and nothing else: `connected`, `data`, `closed` — or `certFailed`,
+ * `closed`. Match on `type`.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectEvent } from 'rxtls';
+ * const describe = (e: ConnectEvent): string => {
+ *   switch (e.type) {
+ *     case 'connected': return `connected to ${e.peer.subject}`;
+ *     case 'data': return `${e.bytes.length} bytes`;
+ *     case 'certFailed': return `rejected: ${e.reason}`;
+ *     case 'closed': return `closed by ${e.by}`;
+ *   }
+ * };
+ * ```
+ */
+export type ConnectEvent = ConnectedEvent | DataEvent | CertFailedEvent | ClosedEvent;
 
-/** Everything a connection can emit. Match on `type`. */
-export type TlsEvent = ConnectedEvent | DataEvent | LineEvent | CertFailedEvent | ClosedEvent;
+/** What a STARTTLS connection emits: `plaintext`, plaintext `data`, then exactly what `connect()` emits. */
+export type StartTlsEvent = ConnectEvent | PlaintextEvent;
+
+/** A connection's events once `lines()` framed them: those of {@link ConnectEvent} and `line`. What `converse` and `gracefulShutdown` see. */
+export type TlsEvent = ConnectEvent | LineEvent;
 
 /** What `connectWebSocket` emits: the events of a TLS connection, where `connected` may be a {@link WebSocketConnectedEvent}. */
-export type WebSocketEvent = TlsEvent | WebSocketConnectedEvent;
+export type WebSocketEvent = ConnectEvent | WebSocketConnectedEvent;
 
 /** Every event any rxtls transport emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
-export type TransportEvent = StartTlsEvent | WebSocketConnectedEvent;
+export type TransportEvent = TlsEvent | PlaintextEvent | WebSocketConnectedEvent;
 
 /**
  * The raw handshake, before a verification policy decided about it. `connect()` turns it into

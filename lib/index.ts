@@ -20,7 +20,14 @@ export {
   type ServerCredentials,
 } from './server/listen';
 export { listening, type RunningServer } from './server/listening';
-export { serve, type ClientRejectedEvent, type ConnectionFailedEvent, type ServeEvent, type ServeOptions, type ServerEvent } from './server/serve';
+export {
+  serve,
+  type ClientRejectedEvent,
+  type ConnectionFailedEvent,
+  type ServeEvent,
+  type ServeOptions,
+  type ServerEvent,
+} from './server/serve';
 export type { ConnectOptions } from './client/connect-options';
 export { connectWebSocket, type NodeWebSocketOptions } from './websocket/connect-websocket-node';
 export type { WebSocketOptions } from './websocket/websocket-options';

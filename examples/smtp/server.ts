@@ -5,11 +5,11 @@
  */
 import { Observable } from 'rxjs';
 import { match, P } from 'ts-pattern';
-import { end, line, startTls, type Dialogue, type Outbound, type StartTlsEvent } from '../../lib';
+import { end, line, startTls, type Dialogue, type Outbound, type StartTlsEvent, type LineEvent } from '../../lib';
 
 export const SMTP_HOST = 'smtp.rxtls.test';
 
-export const smtpServer: Dialogue<StartTlsEvent> = (events$) =>
+export const smtpServer: Dialogue<StartTlsEvent | LineEvent> = (events$) =>
   new Observable<Outbound>((out) => {
     let secure = false;
     return events$.subscribe((event) =>

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { EMPTY, Observable, concat, filter, from, ignoreElements, map, merge, mergeMap, startWith, switchMap, take, timer } from 'rxjs';
 import { readFileSync } from 'node:fs';
 import { connect } from '../client/connect';
-import type { StartTlsEvent, TlsEvent } from '../events';
+import type { LineEvent, StartTlsEvent, TlsEvent } from '../events';
 import { converse, type Dialogue } from '../operators/converse';
 import { lines } from '../operators/lines';
 import { line, type Outbound } from '../outbound';
@@ -60,7 +60,7 @@ function stdinLines(): Observable<string> {
  * What the command says once connected: `--send` lines, then silence for `--idle` seconds ends
  * it; otherwise standard input, until it ends.
  */
-function userDialogue(command: ConnectCommand): Dialogue<StartTlsEvent> {
+function userDialogue(command: ConnectCommand): Dialogue<StartTlsEvent | LineEvent> {
   return (events$) => {
     const verified$ = events$.pipe(
       filter((e) => e.type === 'connected'),
@@ -105,7 +105,7 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
   return new Promise((resolve) => {
     let status = 1;
     events$.pipe(lines(), converse(userDialogue(command))).subscribe({
-      next: (event: StartTlsEvent) => {
+      next: (event: StartTlsEvent | LineEvent) => {
         if (command.json) {
           const { writer, ...rest } = event as TlsEvent & { writer?: unknown };
           if (event.type !== 'data') print(json({ ...rest, target: `${host}:${port}` }));

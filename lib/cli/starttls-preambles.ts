@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { StartTlsEvent } from '../events';
+import type { LineEvent, StartTlsEvent } from '../events';
 import type { Dialogue } from '../operators/converse';
 import { line, startTls, type Outbound } from '../outbound';
 
@@ -42,7 +42,7 @@ const STEPS: Record<StartTlsProtocol, readonly Step[]> = {
  * The plaintext part of a protocol, up to and including `startTls()`: it answers each expected
  * reply with the next command, fails on anything else, and completes once the upgrade began.
  */
-export function starttlsPreamble(protocol: StartTlsProtocol): Dialogue<StartTlsEvent> {
+export function starttlsPreamble(protocol: StartTlsProtocol): Dialogue<StartTlsEvent | LineEvent> {
   const steps = STEPS[protocol];
   return (events$) =>
     new Observable<Outbound>((out) => {

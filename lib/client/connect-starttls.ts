@@ -3,7 +3,7 @@ import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { Observable, defer, type OperatorFunction, type Subscription } from 'rxjs';
 import { resolveClient } from './connect';
 import { TransportError } from '../errors';
-import type { PlaintextEvent, PlaintextWriter, RawTlsEvent, StartTlsEvent, TlsEvent } from '../events';
+import type { PlaintextEvent, PlaintextWriter, RawTlsEvent, StartTlsEvent, TlsEvent, ConnectEvent } from '../events';
 import {
   closeGracefully,
   followCredentials,
@@ -277,7 +277,7 @@ function discardPlaintext(raw: Socket): void {
 
 /** `verify` passes every event but the handshake through untouched, plaintext ones included. */
 function passThroughVerify(
-  operator: OperatorFunction<RawTlsEvent, TlsEvent>,
+  operator: OperatorFunction<RawTlsEvent, ConnectEvent>,
 ): OperatorFunction<RawTlsEvent | PlaintextEvent, StartTlsEvent> {
   return operator as unknown as OperatorFunction<RawTlsEvent | PlaintextEvent, StartTlsEvent>;
 }

@@ -1,6 +1,6 @@
 import { Observable, defer } from 'rxjs';
 import { caSourceItems, type CaSource } from '../certificates/ca';
-import type { TlsEvent } from '../events';
+import type { TlsEvent, ConnectEvent } from '../events';
 import { verify } from '../operators/verify';
 import { resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options';
 import type { VerificationPolicy } from '../policies/policy';
@@ -33,7 +33,7 @@ import { openTls } from './open-tls';
  * @see verify
  * @see strict
  */
-export function connect(options: ConnectOptions): Observable<TlsEvent> {
+export function connect(options: ConnectOptions): Observable<ConnectEvent> {
   // Options are checked per subscription, so bad input is an error notification, never a throw.
   return defer(() => {
     const { policy, resolved } = resolveClient(options);

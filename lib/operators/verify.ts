@@ -1,6 +1,15 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { certError } from '../certificates/cert-errors';
-import type { CertError, CertFailedEvent, ClosedEvent, HandshakeEvent, PeerSawRejection, RawTlsEvent, TlsEvent } from '../events';
+import type {
+  CertError,
+  CertFailedEvent,
+  ClosedEvent,
+  HandshakeEvent,
+  PeerSawRejection,
+  RawTlsEvent,
+  TlsEvent,
+  ConnectEvent,
+} from '../events';
 import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
 
 /**
@@ -24,9 +33,9 @@ import type { HandshakeFacts, VerificationPolicy } from '../policies/policy';
  * ```
  * @see strict
  */
-export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent, TlsEvent> {
+export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent, ConnectEvent> {
   return (source) =>
-    new Observable<TlsEvent>((subscriber) => {
+    new Observable<ConnectEvent>((subscriber) => {
       // Notifications that arrive while an asynchronous policy is still deciding wait here, in order.
       let held: Array<() => void> | undefined;
       const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());

@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
-import type { TlsEvent } from '../events';
+import type { TlsEvent, ConnectEvent } from '../events';
 import { clientPeer, sessionInfo } from '../certificates/peer-info';
 import { establishedConnection, type EstablishedLimits } from '../transport/established-connection';
 
@@ -9,8 +9,8 @@ import { establishedConnection, type EstablishedLimits } from '../transport/esta
  * `connected` (the peer is the client's certificate, or anonymous), `data`, `closed`.
  * Unsubscribing destroys the socket.
  */
-export function acceptedConnection(socket: TLSSocket, limits: EstablishedLimits): Observable<TlsEvent> {
-  return new Observable<TlsEvent>((subscriber) => {
+export function acceptedConnection(socket: TLSSocket, limits: EstablishedLimits): Observable<ConnectEvent> {
+  return new Observable<ConnectEvent>((subscriber) => {
     const connection = establishedConnection(socket, subscriber, limits);
     subscriber.next({
       type: 'connected',

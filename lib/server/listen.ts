@@ -21,7 +21,7 @@ import {
 } from '../defaults';
 import { InvalidOptionError, TransportError } from '../errors';
 import { isObservableLike } from '../util/observable-shape';
-import type { CertError, RawTlsEvent, TlsEvent } from '../events';
+import type { CertError, RawTlsEvent, TlsEvent, ConnectEvent } from '../events';
 import { verify } from '../operators/verify';
 import { clientPeer, peerChain, sessionInfo } from '../certificates/peer-info';
 import { strict } from '../policies/strict';
@@ -171,7 +171,7 @@ export interface ClientErrorEvent {
  * });
  * ```
  */
-export type ListenEvent = ListeningEvent | ConnectionEvent<TlsEvent> | ClientErrorEvent;
+export type ListenEvent = ListeningEvent | ConnectionEvent<ConnectEvent> | ClientErrorEvent;
 
 /**
  * A TLS server as a cold Observable: subscribing listens, each client that finishes its
@@ -389,7 +389,7 @@ export function serverLimits(socket: Socket, options: ResolvedListenOptions): Es
 }
 
 /** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
-export function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<TlsEvent> {
+export function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<ConnectEvent> {
   const raw = new Observable<RawTlsEvent>((subscriber) => {
     const connection = establishedConnection(socket, subscriber, serverLimits(socket, options));
     const chain = peerChain(socket);

@@ -1,5 +1,5 @@
 import { Observable, mergeMap, type ObservableInput } from 'rxjs';
-import type { CertFailedEvent, TlsEvent } from '../events';
+import type { CertFailedEvent, TlsEvent, ConnectEvent } from '../events';
 import { listen, type ClientErrorEvent, type ConnectionEvent, type ListenEvent, type ListeningEvent, type ListenOptions } from './listen';
 import { converse, type ConverseOptions, type Dialogue } from '../operators/converse';
 import { lines, type LinesOptions } from '../operators/lines';
@@ -132,7 +132,7 @@ export type ServerEvent = ListenEvent | ServeEvent;
  */
 export function serve(options: ServeOptions, dialogue: Dialogue): Observable<ServeEvent> {
   const framing = options.lines === false ? undefined : lines(options.lines ?? {});
-  const run = (connection: ConnectionEvent<TlsEvent>) =>
+  const run = (connection: ConnectionEvent<ConnectEvent>) =>
     new Observable<ServeEvent>((reports) => {
       const { remoteAddress, remotePort } = connection;
       const events = framing ? connection.events.pipe(framing) : connection.events;

@@ -221,7 +221,7 @@ describe('connect: fails closed', () => {
     expect(error).toBeUndefined();
     expect(completed).toBe(true);
     expect(types(events)).toEqual(['certFailed', 'closed']);
-    expect(events.some((e) => e.type === 'data' || e.type === 'line' || e.type === 'connected')).toBe(false);
+    expect(events.some((e) => e.type === 'data' || e.type === 'connected')).toBe(false);
     expect(events[1]).toEqual({ type: 'closed', by: 'local', clean: false });
     await eventually(() => s.openConnections() === 0, 5000, 'the server to see the close');
     expect(bytesReceivedByServer).toBe(0);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { firstValueFrom, mergeMap, takeWhile } from 'rxjs';
-import { connectPlain, converse, line, lines, startTls, type Dialogue, type Outbound, type StartTlsEvent } from '../../lib';
+import { connectPlain, converse, line, lines, startTls, type Dialogue, type Outbound, type StartTlsEvent, type LineEvent } from '../../lib';
 import { collect } from '../support/collect';
 import { createTestPki, type TestPki } from '../../lib/testing';
 import { runImapClient, formatSummary } from '../../examples/imap-client';
@@ -108,7 +108,7 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
   it('IMAP STARTTLS on the plaintext port: upgrades, verifies Dovecot, then logs in', async () => {
     const seen: string[] = [];
     let secure = false;
-    const dialogue: Dialogue<StartTlsEvent> = (events$) =>
+    const dialogue: Dialogue<StartTlsEvent | LineEvent> = (events$) =>
       events$.pipe(
         mergeMap((e): Outbound[] => {
           if (e.type === 'connected') {

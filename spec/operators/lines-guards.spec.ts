@@ -1,9 +1,9 @@
 import { config, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { InvalidOptionError, lines, LiteralTooLongError, type PlaintextWriter, type StartTlsEvent } from '../../lib';
+import { InvalidOptionError, lines, LiteralTooLongError, type PlaintextWriter, type StartTlsEvent, type LineEvent } from '../../lib';
 import { fakeConnected, recordingWriter } from '../../lib/testing';
 
-type Event = StartTlsEvent;
+type Event = StartTlsEvent | LineEvent;
 const data = (text: string): Event => ({ type: 'data', bytes: Buffer.from(text) });
 const line = (text: string): Event => ({ type: 'line', text });
 const closed: Event = { type: 'closed', by: 'peer', clean: true };

@@ -188,7 +188,7 @@ describe('certificate matrix: client side', () => {
       outcomes.push(`  ${c.name}: connected (positive control)`);
       return;
     }
-    expect(events.some((e) => e.type === 'data' || e.type === 'line' || e.type === 'connected')).toBe(false);
+    expect(events.some((e) => e.type === 'data' || e.type === 'connected')).toBe(false);
     await eventually(() => server.openConnections() === 0, 5000, 'the server to see the close');
     expect(bytesReceivedByServer).toBe(0);
     const [first] = c.expect;

@@ -1,5 +1,5 @@
 import { filter, map } from 'rxjs';
-import { end, line, type Dialogue, type WebSocketEvent } from '../../lib';
+import { end, line, type Dialogue, type LineEvent, type WebSocketEvent } from '../../lib';
 
 /**
  * The scenario of spec/websocket/same-dialogue.spec.ts (and of the runtime smoke's gateway row):
@@ -16,7 +16,7 @@ export function respond(text: string): string[] {
 }
 
 /** The client's dialogue, written once: greeting → CAPABILITY → LOGOUT → end. */
-export const client: Dialogue<WebSocketEvent> = (events$) =>
+export const client: Dialogue<WebSocketEvent | LineEvent> = (events$) =>
   events$.pipe(
     filter((e) => e.type === 'line'),
     map((e) => {
