@@ -10,7 +10,7 @@
 import { Observable } from 'rxjs';
 import { match, P } from 'ts-pattern';
 import {
-  connectPlain,
+  connectStartTls,
   converse,
   lines,
   line,
@@ -88,7 +88,7 @@ export function runSmtpClient(
 ): Promise<number> {
   return new Promise((resolve) => {
     let status = 1;
-    connectPlain({ host: options.host, port: options.port, ...(options.ca !== undefined && { ca: options.ca }) })
+    connectStartTls({ host: options.host, port: options.port, ...(options.ca !== undefined && { ca: options.ca }) })
       .pipe(lines(), converse(smtpClient('client.rxtls.test', print)))
       .subscribe({
         next: (event) => {

@@ -21,6 +21,7 @@ export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-
 export type {
   ClosedEvent,
   CloseTimeout,
+  ConnectEvent,
   ConnectedEvent,
   DataEvent,
   LineEvent,

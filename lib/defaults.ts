@@ -35,6 +35,12 @@ export const SECURE_CONTEXT_CACHE_SIZE = 32;
  */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
 
+/** When a server's subscriber leaves: how long its open connections have to close gracefully before they are destroyed (option `shutdownTimeout`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = DEFAULT_CLOSE_TIMEOUT_MS;
+
+/** Where servers listen unless told otherwise (option `host`): this machine only. */
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
 /** Longest line `lines()` buffers before failing with `LineTooLongError`: 64 KiB. */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 

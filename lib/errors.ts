@@ -13,7 +13,20 @@
  * ```
  * @module
  */
-import type { RuntimeFeature, RuntimeInfo } from './util/runtime';
+/** A JavaScript runtime rxtls knows how to tell apart. */
+export interface RuntimeInfo {
+  /** `'Node'`, or a runtime that provides `node:tls` itself. */
+  readonly name: 'Node' | 'Bun' | 'Deno';
+  /** Its version, e.g. `'1.4.5'`. */
+  readonly version: string;
+}
+
+/**
+ * A capability some runtimes' `node:tls` lacks: `securityLevel`, OpenSSL's security levels (rxtls
+ * builds every context at `DEFAULT_SECURITY_LEVEL`); `sessionResumption`, resuming a session
+ * from a ticket (`connect({ session })`).
+ */
+export type RuntimeFeature = 'securityLevel' | 'sessionResumption';
 
 /** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
 export class TransportError extends Error {

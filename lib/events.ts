@@ -88,6 +88,22 @@ export interface CertError {
   readonly certificate?: string;
 }
 
+/**
+ * What a policy judges: the peer and every problem the standard checks found.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeFacts } from 'rxtls';
+ * const onlyExpired = ({ problems }: HandshakeFacts) => problems.every((p) => p.code === 'CERT_HAS_EXPIRED');
+ * ```
+ */
+export interface HandshakeFacts {
+  /** The peer and its certificate chain. */
+  readonly peer: PeerInfo;
+  /** Chain, validity-date and hostname problems; empty when OpenSSL verified the chain and the name matched. */
+  readonly problems: readonly CertError[];
+}
+
 /** The write side of a verified connection. */
 export interface TlsWriter {
   /**
@@ -257,7 +273,7 @@ export interface PlaintextWriter extends TlsWriter {
   readonly upgrading: boolean;
 }
 
-/** A plaintext connection is open (`connectPlain`, `listenPlain`): nothing is protected yet. */
+/** A plaintext connection is open (`connectStartTls`, `listenStartTls`): nothing is protected yet. */
 export interface PlaintextEvent {
   /** The discriminant: match on it. */
   readonly type: 'plaintext';

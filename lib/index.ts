@@ -9,7 +9,11 @@
  * @module
  */
 export { connect } from './client/connect';
-export { connectPlain, listenPlain, type PlainServerEvent } from './client/connect-starttls';
+// The former STARTTLS names stay exported, deprecated, until 1.0.
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export { connectPlain, connectStartTls } from './client/connect-starttls';
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export { listenPlain, listenStartTls, type PlainServerEvent, type StartTlsServerEvent } from './server/listen-starttls';
 export {
   listen,
   type ClientErrorEvent,
@@ -44,6 +48,7 @@ export type { GatewayOptions, GatewayTarget } from './gateway/gateway-options';
 export type { WebSocketConstructor, WebSocketLike } from './websocket/websocket-transport';
 export { systemTrustStore, type CaSource } from './certificates/ca';
 export type {
+  ConnectEvent,
   CertError,
   CertFailedEvent,
   CertificateSummary,

@@ -22,12 +22,12 @@ connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, verify: strict(
 
 const TS_CONSUMER = `import { connect, lines, strict, type TlsEvent, type ConnectOptions } from 'rxtls';
 import { createTestPki, type TestPki } from 'rxtls/testing';
-import { connectWebSocket, type WebSocketEvent } from 'rxtls/browser';
+import { connectWebSocket, type LineEvent, type WebSocketEvent } from 'rxtls/browser';
 import { Observable } from 'rxjs';
 const options: ConnectOptions = { host: 'localhost', port: 993 };
 const events: Observable<TlsEvent> = connect(options).pipe(lines());
 const pki: Promise<TestPki> = createTestPki();
-const inBrowser: Observable<WebSocketEvent> = connectWebSocket('wss://gateway.example.com/').pipe(lines());
+const inBrowser: Observable<WebSocketEvent | LineEvent> = connectWebSocket('wss://gateway.example.com/').pipe(lines());
 export { events, pki, strict, inBrowser };
 `;
 

@@ -28,7 +28,7 @@ import { EMPTY, filter, map, mergeMap, takeWhile, type Observable, type Subscrip
 import {
   allOf,
   connect,
-  connectPlain,
+  connectStartTls,
   connectWebSocket,
   converse,
   currentRuntime,
@@ -286,14 +286,14 @@ const smtpClient: Dialogue<StartTlsEvent | LineEvent> = (events$) =>
   );
 
 const checkStartTls: Check = async ({ pki, scope, client }) => {
-  // spec/client/connect-starttls.spec.ts's server: the SMTP example's dialogue over listenPlain().
+  // spec/client/connect-starttls.spec.ts's server: the SMTP example's dialogue over listenStartTls().
   const running: Subscription[] = [];
   scope.defer(() => running.forEach((s) => s.unsubscribe()));
   const port = await startSmtpServer(await pki.leaf(), running);
   const { events, error } = await collect(
-    connectPlain({ host: 'localhost', port, ca: pki.ca.cert, ...client }).pipe(lines(), converse(smtpClient)),
+    connectStartTls({ host: 'localhost', port, ca: pki.ca.cert, ...client }).pipe(lines(), converse(smtpClient)),
   );
-  failOn('connectPlain', error);
+  failOn('connectStartTls', error);
   const transcript = events.flatMap((e) =>
     e.type === 'line'
       ? [e.text]

@@ -78,7 +78,11 @@ function distinguishedName(multiline: string): string {
  */
 export function clientPeer(socket: TLSSocket): PeerInfo {
   const chain = peerChain(socket);
-  if (chain.length > 0) return peerInfo(socket, chain, socket.servername || '');
+  return chain.length > 0 ? peerInfo(socket, chain, socket.servername || '') : anonymousPeer(socket);
+}
+
+/** A peer that presented no certificate. */
+export function anonymousPeer(socket: TLSSocket): PeerInfo {
   const never = new Date(0);
   return {
     subject: '',

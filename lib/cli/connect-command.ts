@@ -13,7 +13,7 @@ import { pin } from '../policies/pin';
 import type { VerificationPolicy } from '../policies/policy';
 import { strict } from '../policies/strict';
 import { trustOnFirstUse } from '../policies/trust-on-first-use';
-import { connectPlain } from '../client/connect-starttls';
+import { connectStartTls } from '../client/connect-starttls';
 import { json, problems, styleFor, summary } from './output';
 import { starttlsPreamble, type StartTlsProtocol } from './starttls-preambles';
 import type { Target } from '../util/host-port';
@@ -100,7 +100,7 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
       handshakeTimeout: command.timeoutSeconds * 1000,
     }),
   };
-  const events$: Observable<StartTlsEvent> = command.starttls ? connectPlain(options) : connect(options);
+  const events$: Observable<StartTlsEvent> = command.starttls ? connectStartTls(options) : connect(options);
   const print = (text: string) => stdout.write(`${text}\n`);
   return new Promise((resolve) => {
     let status = 1;

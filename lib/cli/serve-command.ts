@@ -3,7 +3,6 @@ import { EMPTY, NEVER, concat, filter, map, of } from 'rxjs';
 import { serve } from '../server/serve';
 import type { Dialogue } from '../operators/converse';
 import { line } from '../outbound';
-import { selfSigned } from '../testing/pki';
 
 /** Runs `rxtls serve` until interrupted; resolves to the exit status only on failure. */
 export async function runServe(
@@ -12,7 +11,8 @@ export async function runServe(
   stderr: NodeJS.WriteStream,
 ): Promise<number> {
   const credentials = options.selfSigned
-    ? await selfSigned({ names: ['localhost', '127.0.0.1'] })
+    ? // Loaded only here: certificate generation is not part of the library's own start-up.
+      await (await import('../certificates/generate-certificates')).selfSigned({ names: ['localhost', '127.0.0.1'] })
     : { cert: readFileSync(options.cert ?? ''), key: readFileSync(options.key ?? '') };
   if (options.selfSigned && 'fingerprint256' in credentials)
     stdout.write(`self-signed certificate, fingerprint ${credentials.fingerprint256}, pin ${credentials.spkiPin}\n`);

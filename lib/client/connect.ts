@@ -1,6 +1,6 @@
 import { Observable, defer } from 'rxjs';
 import { caSourceItems, type CaSource } from '../certificates/ca';
-import type { TlsEvent, ConnectEvent } from '../events';
+import type { ConnectEvent } from '../events';
 import { verify } from '../operators/verify';
 import { resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options';
 import type { VerificationPolicy } from '../policies/policy';
@@ -8,7 +8,7 @@ import { strict } from '../policies/strict';
 import { openTls } from './open-tls';
 
 /**
- * Opens a TLS client connection as a cold Observable of {@link TlsEvent}s. Each subscription
+ * Opens a TLS client connection as a cold Observable of {@link ConnectEvent}s. Each subscription
  * opens its own socket; unsubscribing destroys it at once, with every listener and timer.
  * The peer is verified with `options.verify` (default {@link strict}) before any byte is read
  * or written: the first event is `connected` (with the write side) or `certFailed`; `closed` is

@@ -4,14 +4,13 @@ import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../certificates/ca';
-import { defaultTrustAnchors, findProblems, type TrustAnchors } from '../certificates/certificate-checks';
-import { opensslVerdict } from '../certificates/cert-errors';
+import { defaultTrustAnchors, type TrustAnchors } from '../certificates/certificate-checks';
+import { handshakeFacts } from '../certificates/handshake-facts';
 import { DEFAULT_CIPHERS } from '../defaults';
 import { InvalidOptionError, TransportError } from '../errors';
-import type { ClosedEvent, DataEvent, HandshakeEvent } from '../events';
-import type { HandshakeFacts } from '../policies/policy';
+import type { ClosedEvent, DataEvent, HandshakeEvent, HandshakeFacts } from '../events';
 import type { ResolvedConnectOptions } from './connect-options';
-import { peerChain, peerInfo, sessionInfo } from '../certificates/peer-info';
+import { sessionInfo } from '../certificates/peer-info';
 import { secureContextFor } from '../certificates/secure-context-cache';
 import { timerSet, type TimerSet } from '../util/timer-set';
 import { establishedConnection } from '../transport/established-connection';
@@ -197,17 +196,13 @@ function start(
   });
   socket.once('secureConnect', () => {
     handshakeDone = true;
-    let chain: X509Certificate[];
     try {
-      chain = peerChain(socket);
+      facts = handshakeFacts(socket, { servername, anchors });
     } catch (error) {
       fail('ERR_TLS_PEER_CERTIFICATE', `could not read the peer's certificate: ${(error as Error).message}`, error);
       return;
     }
-    const opensslCode = opensslVerdict(socket);
-    if (chain.length > 0) {
-      facts = { peer: peerInfo(socket, chain, servername), problems: findProblems(chain, opensslCode, servername, anchors) };
-    } else if (socket.isSessionReused() && options.session) {
+    if (!facts && socket.isSessionReused() && options.session) {
       // TLS 1.3 resumption sends no certificate: judge the peer as it was when the ticket was issued.
       facts = factsByTicket.get(options.session);
     }

@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
 import { resolveClient } from './connect';
 import type { CertFailedEvent, ClosedEvent, PeerInfo, SessionInfo } from '../events';
-import { judge, rejection } from '../operators/verify';
+import { judge, rejection } from '../policies/verdict';
 import type { ConnectOptions } from './connect-options';
 import { openTls } from './open-tls';
 

@@ -20,39 +20,17 @@
  */
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Observable, type Subscription } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
-import { TransportError } from '../errors';
 import type { PeerInfo } from '../events';
 import { verifiedSocket } from '../client/verified-socket';
-import { bridge } from './bridge';
-import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options';
+import { startListener } from '../server/listener';
+import { bridge, type BridgeSummary } from './bridge';
 
-/**
- * How a bridge ended, as the gateway's `bridgeClosed` event tells it.
- *
- * @example
- * ```ts
- * import { gateway } from 'rxtls';
- * gateway({ port: 8143, targets: ['imap.example.com:993'] }).subscribe((e) => {
- *   if (e.type === 'bridgeClosed') console.log(`closed by the ${e.closedBy}: ${e.bytesUp} bytes up, ${e.bytesDown} down`);
- * });
- * ```
- */
-export interface BridgeSummary {
-  /** Who closed first: the WebSocket client, the TLS target, or the gateway shutting down. */
-  readonly closedBy: 'client' | 'target' | 'gateway';
-  /** The close code the WebSocket ended with. */
-  readonly code: number;
-  /** Bytes from the client to the target. */
-  readonly bytesUp: number;
-  /** Bytes from the target to the client. */
-  readonly bytesDown: number;
-  /** The first error either side reported, when one did. */
-  readonly error?: Error;
-}
+export type { BridgeSummary } from './bridge';
+import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options';
 
 /** The gateway accepts WebSocket clients. */
 export interface GatewayListeningEvent {
@@ -241,30 +219,26 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
         }
       });
     });
-    server.on('error', (error: NodeJS.ErrnoException) => {
-      subscriber.error(
-        new TransportError(error.code ?? 'ERR_LISTEN', resolved.host, resolved.port, `the gateway cannot listen: ${error.message}`, {
-          cause: error,
-        }),
-      );
-    });
-    server.listen(resolved.port, resolved.host, () => {
-      const { port } = server.address() as AddressInfo;
+    const url = (port: number) => {
       const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-      subscriber.next({
-        type: 'listening',
-        host: resolved.host,
-        port,
-        url: `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`,
-      });
-    });
+      return `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`;
+    };
+    const listener = startListener(
+      server,
+      { host: resolved.host, port: resolved.port, shutdownTimeout: resolved.closeTimeout },
+      {
+        listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port, url: url(port) }),
+        failed: (error) => subscriber.error(error),
+      },
+      'the gateway cannot listen',
+    );
+    server.on('connection', (socket: Socket) => listener.track(socket));
 
     return () => {
-      server.close();
       for (const upstream of connecting) upstream.unsubscribe();
       for (const running of bridges) running.shutdown();
-      const stragglers = setTimeout(() => server.closeAllConnections(), resolved.closeTimeout);
-      server.once('close', () => clearTimeout(stragglers));
+      // The bridges say goodbye themselves (1001); what is still open after closeTimeout is destroyed.
+      void listener.stop('linger');
     };
   });
 }

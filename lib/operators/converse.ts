@@ -104,7 +104,7 @@ export function converse<E extends TransportEvent = TlsEvent>(
         if (out.type === 'line') return writer.write(out.text + lineEnding);
         if (out.type === 'startTls') {
           if (!current || !('startTls' in current))
-            throw new InvalidOptionError('startTls()', 'startTls', 'is only for plaintext connections (connectPlain, listenPlain)');
+            throw new InvalidOptionError('startTls()', 'startTls', 'is only for plaintext connections (connectStartTls, listenStartTls)');
           current.startTls();
           return false;
         }

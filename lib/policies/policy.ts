@@ -1,21 +1,7 @@
 import type { CaSource } from '../certificates/ca';
-import type { CertError, PeerInfo } from '../events';
+import type { CertError, HandshakeFacts } from '../events';
 
-/**
- * What a policy judges: the peer and every problem the standard checks found.
- *
- * @example
- * ```ts
- * import type { HandshakeFacts } from 'rxtls';
- * const onlyExpired = ({ problems }: HandshakeFacts) => problems.every((p) => p.code === 'CERT_HAS_EXPIRED');
- * ```
- */
-export interface HandshakeFacts {
-  /** The peer and its certificate chain. */
-  readonly peer: PeerInfo;
-  /** Chain, validity-date and hostname problems; empty when OpenSSL verified the chain and the name matched. */
-  readonly problems: readonly CertError[];
-}
+export type { HandshakeFacts } from '../events';
 
 /**
  * A certificate-verification policy: a value that says which problems, if any, make the peer

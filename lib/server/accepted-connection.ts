@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
-import type { TlsEvent, ConnectEvent } from '../events';
+import type { ConnectEvent } from '../events';
 import { clientPeer, sessionInfo } from '../certificates/peer-info';
 import { establishedConnection, type EstablishedLimits } from '../transport/established-connection';
 

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 
-/** The `listening` event every rxtls server emits: `listen`, `serve`, `listenPlain` and `gateway`. */
+/** The `listening` event every rxtls server emits: `listen`, `serve`, `listenStartTls` and `gateway`. */
 interface ListeningLike {
   readonly type: 'listening';
   readonly host: string;
@@ -51,7 +51,7 @@ export interface RunningServer extends AsyncDisposable {
  * Subscriptions of RxJS 8 are disposable themselves (`using subscription = server$.subscribe()`);
  * this gives RxJS 7 users the same, and the awaited port and address besides.
  *
- * @param server$ - What `listen`, `serve`, `listenPlain` or `gateway` returned, piped as you like
+ * @param server$ - What `listen`, `serve`, `listenStartTls` or `gateway` returned, piped as you like
  *   (`tap` to log its events).
  * @returns The listening server.
  * @example
@@ -91,7 +91,7 @@ export function listening(server$: Observable<{ readonly type: string }>): Promi
             new InvalidOptionError(
               'server$',
               server$,
-              'completed before it was listening: pass what listen, serve, listenPlain or gateway returns',
+              'completed before it was listening: pass what listen, serve, listenStartTls or gateway returns',
             ),
           );
       },

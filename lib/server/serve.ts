@@ -1,5 +1,5 @@
 import { Observable, mergeMap, type ObservableInput } from 'rxjs';
-import type { CertFailedEvent, TlsEvent, ConnectEvent } from '../events';
+import type { CertFailedEvent, ConnectEvent } from '../events';
 import { listen, type ClientErrorEvent, type ConnectionEvent, type ListenEvent, type ListeningEvent, type ListenOptions } from './listen';
 import { converse, type ConverseOptions, type Dialogue } from '../operators/converse';
 import { lines, type LinesOptions } from '../operators/lines';

@@ -1,9 +1,10 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
-import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PENDING_WRITE_BYTES } from '../defaults';
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_LISTEN_HOST, DEFAULT_MAX_PENDING_WRITE_BYTES } from '../defaults';
 import { converse, type Dialogue } from '../operators/converse';
 import { lines, type LinesOptions } from '../operators/lines';
 import { acceptedConnection } from '../server/accepted-connection';
+import { startListener, type Listener } from '../server/listener';
 
 /**
  * A server started for a test, on 127.0.0.1 and an ephemeral port.
@@ -126,37 +127,27 @@ export async function startSilentServer(): Promise<TestServer> {
 }
 
 async function listen(server: Server | TcpServer, port: number): Promise<TestServer> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
   let closed = 0;
-  server.on('connection', (socket: Socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      closed += 1;
+  const listening = new Promise<{ port: number; listener: Listener }>((resolve, reject) => {
+    const listener = startListener(
+      server,
+      { host: DEFAULT_LISTEN_HOST, port, shutdownTimeout: 0 },
+      { listening: (bound) => resolve({ port: bound, listener }), failed: reject },
+      'the test server cannot listen',
+    );
+    server.on('connection', (socket: Socket) => {
+      socket.on('error', () => undefined);
+      socket.once('close', () => (closed += 1));
+      listener.track(socket);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('test server has no TCP address');
+  const { port: bound, listener } = await listening;
   return {
-    host: '127.0.0.1',
-    port: address.port,
-    openConnections: () => sockets.size,
-    acceptedConnections: () => accepted,
+    host: DEFAULT_LISTEN_HOST,
+    port: bound,
+    openConnections: () => listener.openConnections,
+    acceptedConnections: () => listener.acceptedConnections,
     closedConnections: () => closed,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.stop('destroy'),
   };
 }

@@ -18,22 +18,9 @@
  * ```
  * @module
  */
-import { RuntimeUnsupportedError } from '../errors';
+import { RuntimeUnsupportedError, type RuntimeFeature, type RuntimeInfo } from '../errors';
 
-/** A JavaScript runtime rxtls knows how to tell apart. */
-export interface RuntimeInfo {
-  /** `'Node'`, or a runtime that provides `node:tls` itself. */
-  readonly name: 'Node' | 'Bun' | 'Deno';
-  /** Its version, e.g. `'1.4.5'`. */
-  readonly version: string;
-}
-
-/**
- * A capability some runtimes' `node:tls` lacks: `securityLevel`, OpenSSL's security levels (rxtls
- * builds every context at `DEFAULT_SECURITY_LEVEL`); `sessionResumption`, resuming a session
- * from a ticket (`connect({ session })`).
- */
-export type RuntimeFeature = 'securityLevel' | 'sessionResumption';
+export type { RuntimeFeature, RuntimeInfo } from '../errors';
 
 /** What each runtime lacks, and why: measured on Bun 1.4.5 and Deno 2.9.6. */
 const GAPS: Readonly<Record<RuntimeInfo['name'], Partial<Record<RuntimeFeature, string>>>> = {

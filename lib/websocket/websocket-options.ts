@@ -6,7 +6,7 @@ import {
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { positiveInteger } from '../util/option-checks';
-import type { WebSocketConstructor, WebSocketLimits } from './websocket-transport';
+import type { WebSocketConstructor, WebSocketLimits } from './websocket-like';
 
 /**
  * Options of `connectWebSocket`, in the browser and in Node.

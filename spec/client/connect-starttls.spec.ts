@@ -1,7 +1,7 @@
 import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { filter, mergeMap, type Subscription } from 'rxjs';
-import { connectPlain, converse, line, lines, startTls, type Outbound } from '../../lib';
+import { connectStartTls, converse, line, lines, startTls, type Outbound } from '../../lib';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { runSmtpClient, smtpClient } from '../../examples/smtp-starttls';
 import { collect, eventually } from '../support/collect';
@@ -49,7 +49,7 @@ describe('STARTTLS: our client and our server', () => {
   it('applies the same verification policy after the upgrade: an untrusted server fails closed', async () => {
     const port = await smtp();
     const other = await pki.otherAuthority();
-    const { events } = await collect(connectPlain({ host: 'localhost', port, ca: other.cert }).pipe(lines(), converse(smtpClient('c'))));
+    const { events } = await collect(connectStartTls({ host: 'localhost', port, ca: other.cert }).pipe(lines(), converse(smtpClient('c'))));
     expect(events.map((e) => e.type).filter((t) => t !== 'line')).toEqual(['plaintext', 'certFailed', 'closed']);
     expect(events.filter((e) => e.type === 'line').map((e) => e.type === 'line' && e.text)).toEqual([
       '220 smtp.rxtls.test ESMTP rxtls',
@@ -76,7 +76,7 @@ describe('STARTTLS: our client and our server', () => {
     const seen: string[] = [];
     let connected = false;
     subscriptions.push(
-      connectPlain({ host: 'localhost', port, ca: pki.ca.cert })
+      connectStartTls({ host: 'localhost', port, ca: pki.ca.cert })
         .pipe(
           lines(),
           converse((events$) =>
@@ -126,9 +126,19 @@ describe('STARTTLS server: SNI', () => {
     const named = await pki.leaf({ names: ['mail.a.test'] });
     const port = await startSmtpServer({ ...leaf, sni: { 'mail.a.test': named } }, subscriptions);
     const { events } = await collect(
-      connectPlain({ host: '127.0.0.1', servername: 'mail.a.test', port, ca: pki.ca.cert }).pipe(lines(), converse(smtpClient('c'))),
+      connectStartTls({ host: '127.0.0.1', servername: 'mail.a.test', port, ca: pki.ca.cert }).pipe(lines(), converse(smtpClient('c'))),
     );
     const connected = events.find((e) => e.type === 'connected');
     expect(connected?.type === 'connected' && connected.peer.fingerprint256).toBe(named.fingerprint256);
+  });
+});
+
+describe('the former STARTTLS names', () => {
+  it('are the same functions as connectStartTls and listenStartTls', async () => {
+    const lib = await import('../../lib');
+    /* eslint-disable @typescript-eslint/no-deprecated -- the aliases are what is tested */
+    expect(lib.connectPlain).toBe(lib.connectStartTls);
+    expect(lib.listenPlain).toBe(lib.listenStartTls);
+    /* eslint-enable @typescript-eslint/no-deprecated */
   });
 });

@@ -2,7 +2,17 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { firstValueFrom, mergeMap, takeWhile } from 'rxjs';
-import { connectPlain, converse, line, lines, startTls, type Dialogue, type Outbound, type StartTlsEvent, type LineEvent } from '../../lib';
+import {
+  connectStartTls,
+  converse,
+  line,
+  lines,
+  startTls,
+  type Dialogue,
+  type Outbound,
+  type StartTlsEvent,
+  type LineEvent,
+} from '../../lib';
 import { collect } from '../support/collect';
 import { createTestPki, type TestPki } from '../../lib/testing';
 import { runImapClient, formatSummary } from '../../examples/imap-client';
@@ -125,7 +135,7 @@ describeWithDovecot('interop: the IMAP examples against a real Dovecot', () => {
         takeWhile((out) => !(typeof out === 'object' && 'type' in out && out.type === 'line' && out.text === 'a3 LOGOUT'), true),
       );
     const { events, error } = await collect(
-      connectPlain({ host: 'localhost', port: dovecot.starttlsPort, ca: pki.ca.cert }).pipe(lines(), converse(dialogue)),
+      connectStartTls({ host: 'localhost', port: dovecot.starttlsPort, ca: pki.ca.cert }).pipe(lines(), converse(dialogue)),
     );
     expect(error).toBeUndefined();
     expect(seen).toEqual(expect.arrayContaining(['plain: * OK', 'plain: a1 OK', 'tls: a2 OK']));

@@ -1,5 +1,5 @@
 import { EMPTY, mergeMap, tap, type Subscription } from 'rxjs';
-import { converse, lines, listenPlain, type ServerCredentials } from '../../lib';
+import { converse, lines, listenStartTls, type ServerCredentials } from '../../lib';
 import { smtpServer } from '../../examples/smtp/server';
 
 /**
@@ -10,7 +10,7 @@ import { smtpServer } from '../../examples/smtp/server';
 export function startSmtpServer(credentials: ServerCredentials, subscriptions: Subscription[], heard?: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     subscriptions.push(
-      listenPlain({ credentials })
+      listenStartTls({ credentials })
         .pipe(
           mergeMap((e) => {
             if (e.type === 'listening') resolve(e.port);

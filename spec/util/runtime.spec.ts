@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { connect, connectPlain, currentRuntime, gateway, listen, RuntimeUnsupportedError, type RuntimeInfo } from '../../lib';
+import { connect, connectStartTls, currentRuntime, gateway, listen, RuntimeUnsupportedError, type RuntimeInfo } from '../../lib';
 import { findProblems } from '../../lib/certificates/certificate-checks';
 import * as runtime from '../../lib/util/runtime';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
@@ -69,9 +69,9 @@ describe('Bun: no OpenSSL security levels', () => {
     }
   });
 
-  it('the same for connectPlain (STARTTLS)', async () => {
+  it('the same for connectStartTls (STARTTLS)', async () => {
     pretend(BUN);
-    const { error } = await collect(connectPlain({ host: '127.0.0.1', port: server.port }));
+    const { error } = await collect(connectStartTls({ host: '127.0.0.1', port: server.port }));
     expect(error).toMatchObject({ code: 'ERR_RXTLS_RUNTIME_UNSUPPORTED', feature: 'securityLevel' });
   });
 

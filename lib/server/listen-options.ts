@@ -1,0 +1,128 @@
+import type { SecureVersion } from 'node:tls';
+import type { Observable } from 'rxjs';
+import type { CaSource, LoadedCa } from '../certificates/ca';
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_MIN_TLS_VERSION,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+} from '../defaults';
+import { InvalidOptionError } from '../errors';
+import { strict } from '../policies/strict';
+import type { VerificationPolicy } from '../policies/policy';
+import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
+
+/**
+ * A server's certificate and key (PEM), and optionally others chosen by SNI server name.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import type { ServerCredentials } from 'rxtls';
+ * const credentials: ServerCredentials = {
+ *   cert: readFileSync('server.pem'),
+ *   key: readFileSync('server.key'),
+ *   sni: { 'mail.example.com': { cert: readFileSync('mail.pem'), key: readFileSync('mail.key') } },
+ * };
+ * ```
+ */
+export interface ServerCredentials {
+  /** Certificate chain (PEM): the leaf, then intermediates. */
+  readonly cert: string | Buffer;
+  /** Private key (PEM). */
+  readonly key: string | Buffer;
+  /** Passphrase of an encrypted `key`. */
+  readonly passphrase?: string;
+  /** Certificates by server name (SNI); a name not listed, or no SNI, gets `cert`/`key`. */
+  readonly sni?: Readonly<Record<string, Pick<ServerCredentials, 'cert' | 'key' | 'passphrase'>>>;
+}
+
+/**
+ * Options of {@link listen}. Only `credentials` is required.
+ *
+ * @example
+ * ```ts
+ * import { listen, strict } from 'rxtls';
+ * // mutual TLS: clients need a certificate from our CA
+ * listen({ port: 8443, credentials: { cert, key }, requestCert: true, ca: '/etc/rxtls/client-ca.pem', verify: strict() });
+ * ```
+ */
+export interface ListenOptions {
+  /** Address to listen on. Default `'127.0.0.1'`: reachable from this machine only, until you say otherwise. */
+  readonly host?: string;
+  /** Port; 0 (the default) picks a free one, reported by the `listening` event. */
+  readonly port?: number;
+  /**
+   * The server's certificate and key — a value, or an Observable of values for hot reload: each
+   * emission applies to new handshakes while established connections continue.
+   */
+  readonly credentials: ServerCredentials | Observable<ServerCredentials>;
+  /** Ask clients for a certificate (mutual TLS) and judge it with `verify`. Default false. */
+  readonly requestCert?: boolean;
+  /** The policy client certificates must pass when `requestCert` is set. Default {@link strict}. */
+  readonly verify?: VerificationPolicy;
+  /** CAs trusted for client certificates: PEM, a file, a directory, or an array. */
+  readonly ca?: CaSource;
+  /** Milliseconds a client has to finish its handshake. Default 10 000. */
+  readonly handshakeTimeout?: number;
+  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
+  readonly minVersion?: SecureVersion;
+  /** ALPN protocols the server supports, most preferred first. */
+  readonly alpn?: readonly string[];
+  /** Bound on queued writes per connection. Default 1 MiB. */
+  readonly maxPendingWriteBytes?: number;
+  /** After a connection's `writer.end()`, how long its peer has to close. Default 3 000 ms. */
+  readonly closeTimeout?: number;
+  /** When the subscriber leaves: how long open connections have to close gracefully before they are destroyed. Default 3 000 ms. */
+  readonly shutdownTimeout?: number;
+}
+
+/** {@link ListenOptions} checked, with defaults filled in. */
+export interface ResolvedListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly requestCert: boolean;
+  readonly policy: VerificationPolicy;
+  readonly ca: CaSource | undefined;
+  readonly trusted: LoadedCa | undefined;
+  readonly handshakeTimeout: number;
+  readonly minVersion: SecureVersion;
+  readonly alpn: readonly string[] | undefined;
+  readonly maxPendingWriteBytes: number;
+  readonly closeTimeout: number;
+  readonly shutdownTimeout: number;
+}
+
+export function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', options, 'must be an object with credentials');
+  if (options.credentials === undefined || options.credentials === null)
+    throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
+  // Every server context is built at rxtls's security level.
+  requireRuntimeFeature(currentRuntime(), 'securityLevel', 'a server has no way on without it yet');
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
+  if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', host, 'must be a non-empty string');
+  const positive = (name: 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout' | 'shutdownTimeout', fallback: number) => {
+    const value = options[name] ?? fallback;
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(name, value, 'must be a positive integer');
+    return value;
+  };
+  return {
+    host,
+    port,
+    requestCert: options.requestCert === true,
+    policy: options.verify ?? strict(),
+    ca: options.ca ?? options.verify?.trust,
+    trusted: undefined,
+    handshakeTimeout: positive('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
+    alpn: options.alpn,
+    maxPendingWriteBytes: positive('maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
+    closeTimeout: positive('closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+    shutdownTimeout: positive('shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Observable } from 'rxjs';
+import { defaultTrustAnchors } from '../certificates/certificate-checks';
+import { clientCertificateFacts } from '../certificates/handshake-facts';
+import { anonymousPeer, sessionInfo } from '../certificates/peer-info';
+import type { ConnectEvent, RawTlsEvent } from '../events';
+import { verify } from '../operators/verify';
+import type { VerificationPolicy } from '../policies/policy';
+import { establishedConnection, type EstablishedLimits } from '../transport/established-connection';
+import type { ResolvedListenOptions } from './listen-options';
+
+/** The limits of one server-side connection, named after its peer. */
+export function serverLimits(socket: Socket, options: ResolvedListenOptions): EstablishedLimits {
+  return {
+    maxPendingWriteBytes: options.maxPendingWriteBytes,
+    closeTimeout: options.closeTimeout,
+    host: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+  };
+}
+
+/** One accepted connection: judged by the policy under mutual TLS, otherwise accepted as it is. */
+export function serverConnection(socket: TLSSocket, options: ResolvedListenOptions): Observable<ConnectEvent> {
+  const raw = new Observable<RawTlsEvent>((subscriber) => {
+    const connection = establishedConnection(socket, subscriber, serverLimits(socket, options));
+    const anchors = () => options.trusted?.certificates ?? defaultTrustAnchors();
+    const facts = options.requestCert ? clientCertificateFacts(socket, anchors) : { peer: anonymousPeer(socket), problems: [] };
+    subscriber.next({
+      type: 'handshake',
+      ...facts,
+      session: sessionInfo(socket, () => undefined),
+      accept: () => connection.accept(),
+      role: 'server',
+    });
+    return () => socket.destroy();
+  });
+  const policy = options.requestCert ? options.policy : ACCEPT_ANONYMOUS;
+  // A verdict within the run of JavaScript the handshake finished in closes the socket before our
+  // last handshake message leaves; after it, the message may be out. A late subscriber's peer is
+  // judged as by an asynchronous policy, so that certFailed.peerSaw does not claim a failed handshake.
+  let handshakeRun = true;
+  queueMicrotask(() => (handshakeRun = false));
+  const asynchronous: VerificationPolicy = { ...policy, check: async (facts) => policy.check(facts) };
+  return new Observable((subscriber) => raw.pipe(verify(handshakeRun ? policy : asynchronous)).subscribe(subscriber));
+}
+
+/** Without mutual TLS there is no client certificate to judge. */
+const ACCEPT_ANONYMOUS: VerificationPolicy = { name: 'no client certificate requested', check: () => [] };
