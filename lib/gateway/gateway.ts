@@ -27,9 +27,10 @@ import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
 import type { PeerInfo } from '../events';
 import { verifiedSocket } from '../client/verified-socket';
 import { startListener } from '../server/listener';
-import { bridge, type BridgeSummary } from './bridge';
+import { bridge } from './bridge';
+import type { BridgeSummary } from './bridge-summary';
 
-export type { BridgeSummary } from './bridge';
+export type { BridgeSummary } from './bridge-summary';
 import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options';
 
 /** The gateway accepts WebSocket clients. */
