@@ -22,6 +22,7 @@ export function parseTarget(text: string | undefined, rules: TargetRules = {}): 
   const { defaultPort, lowestPort = 1 } = rules;
   if (!text) throw new Error('HOST[:PORT] is required');
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (text.startsWith('[') && !bracketed) throw new Error(`"${text}" is not [IPv6 address]:PORT`);
   const [host, portText] = bracketed
     ? [bracketed[1], bracketed[2]]
     : text.includes(':') && text.indexOf(':') === text.lastIndexOf(':')
