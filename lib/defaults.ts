@@ -10,18 +10,18 @@
  * @module
  */
 
-/** Time allowed for the TLS handshake after TCP connects: 10 s, as Netty and Reactor Netty. */
+/** Time allowed for the TLS handshake after TCP connects (option `handshakeTimeout`): 10 s, as Netty and Reactor Netty. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Time allowed for the TCP connection to be established: 30 s, as Reactor Netty's connect timeout. */
+/** Time allowed for the TCP connection to be established (option `connectTimeout`): 30 s, as Reactor Netty's connect timeout. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-/** Lowest TLS version offered and accepted: TLS 1.2 (TLS 1.0 and 1.1 are deprecated by RFC 8996). */
+/** Lowest TLS version offered and accepted (option `minVersion`): TLS 1.2 (TLS 1.0 and 1.1 are deprecated by RFC 8996). */
 export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2' as const;
 
 /**
- * Most bytes that may wait in the write queue of one connection before `write` refuses more:
- * 1 MiB. A writer that respects backpressure (waits for `drain()`) never reaches it.
+ * Most bytes that may wait in the write queue of one connection before `write` refuses more
+ * (option `maxPendingWriteBytes`; the gateway's `maxBufferedBytes`): 1 MiB. A writer that respects backpressure (waits for `drain()`) never reaches it.
  */
 export const DEFAULT_MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 
@@ -30,7 +30,7 @@ export const SECURE_CONTEXT_CACHE_SIZE = 32;
 
 /**
  * After we end a connection (close_notify), how long to wait for the peer's close before the
- * socket is destroyed and `closed.clean` is `false`: 3 s, as Netty's and Reactor Netty's
+ * socket is destroyed (option `closeTimeout`) and `closed.clean` is `false`: 3 s, as Netty's and Reactor Netty's
  * close_notify flush/read timeouts.
  */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
@@ -38,16 +38,16 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
 /** When a server's subscriber leaves: how long its open connections have to close gracefully before they are destroyed (option `shutdownTimeout`). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = DEFAULT_CLOSE_TIMEOUT_MS;
 
-/** Where servers listen unless told otherwise (option `host`): this machine only. */
+/** Where servers (`listen`, `serve`, `gateway`, `rxtls serve`) listen unless told otherwise (option `host`): this machine only. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
-/** Longest line `lines()` buffers before failing with `LineTooLongError`: 64 KiB. */
+/** Longest line `lines()` buffers before failing with `LineTooLongError` (option `maxLength`): 64 KiB. */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
 /** Appended to `line(text)` by `converse`: CRLF, as IMAP, SMTP, POP3 and FTP want. */
 export const DEFAULT_LINE_ENDING = '\r\n';
 
-/** Largest literal `lines({ literal })` accepts: 16 MiB. */
+/** Largest literal `lines({ literal })` accepts (option `maxLiteralLength`): 16 MiB. */
 export const DEFAULT_MAX_LITERAL_LENGTH = 16 * 1024 * 1024;
 
 /**
@@ -61,16 +61,38 @@ export const DEFAULT_SECURITY_LEVEL = 2;
 export const DEFAULT_CIPHERS = `DEFAULT@SECLEVEL=${DEFAULT_SECURITY_LEVEL}`;
 
 /**
- * Largest WebSocket message rxtls accepts (`connectWebSocket` in Node, `gateway`): 1 MiB. A
+ * Largest WebSocket message rxtls accepts (option `maxMessageBytes` of `connectWebSocket` in
+ * Node and of `gateway`): 1 MiB. A
  * bigger one closes the WebSocket with code 1009 (message too big).
  */
 export const DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * Over a WebSocket, `write()` returns `false` once this many bytes wait in the WebSocket's
- * buffer (`bufferedAmount`), and `drain()` resolves when fewer do: 64 KiB.
+ * buffer (`bufferedAmount`), and `drain()` resolves when fewer do (option `highWaterBytes`): 64 KiB.
  */
 export const DEFAULT_WEBSOCKET_HIGH_WATER_BYTES = 64 * 1024;
 
-/** Most WebSocket clients one `gateway` bridges at once: 256. One more is refused with HTTP 503. */
+/** Most WebSocket clients one `gateway` bridges at once (option `maxConnections`): 256. One more is refused with HTTP 503. */
 export const DEFAULT_GATEWAY_MAX_CONNECTIONS = 256;
+
+/** The port `listen` and `serve` bind unless told otherwise (option `port`): 0, any free port, reported by `listening`. */
+export const DEFAULT_LISTEN_PORT = 0;
+
+/** Whether `listen` asks clients for a certificate (option `requestCert`): no; mutual TLS is asked for by name. */
+export const DEFAULT_REQUEST_CERT = false;
+
+/** Whether `connect` tells close_notify from a bare TCP close (option `detectTruncation`): no, it costs throughput. */
+export const DEFAULT_DETECT_TRUNCATION = false;
+
+/** Whether `connectWebSocket` accepts `ws:` to a host that is not loopback (option `allowPlaintext`): no. */
+export const DEFAULT_ALLOW_PLAINTEXT = false;
+
+/** The port of a `wss:` URL that names none (`connectWebSocket`'s `url`): 443, HTTPS's. */
+export const DEFAULT_WSS_PORT = 443;
+
+/** The port of a `ws:` URL that names none (`connectWebSocket`'s `url`): 80, HTTP's. */
+export const DEFAULT_WS_PORT = 80;
+
+/** The URL path a `gateway` answers on (option `path`): `/`; other paths get 404. */
+export const DEFAULT_GATEWAY_PATH = '/';

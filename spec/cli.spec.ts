@@ -6,7 +6,13 @@ import { promisify } from 'node:util';
 import { filter, firstValueFrom, take, type Subscription } from 'rxjs';
 import { connectWebSocket, lines } from '../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../lib/testing';
+import { CLI_DEFAULTS } from '../lib/cli/cli-defaults';
+import { parseConnectArgs } from '../lib/cli/connect-command';
+import { parseGatewayArgs } from '../lib/cli/gateway-command';
 import { styleFor } from '../lib/cli/output';
+import { parsePinArgs } from '../lib/cli/pin-command';
+import { parseServeArgs } from '../lib/cli/serve-command';
+import { DEFAULT_LISTEN_HOST } from '../lib';
 import { freePort } from './interop/peers';
 import { startSmtpServer } from './support/smtp-server';
 
@@ -69,11 +75,66 @@ describe('output style', () => {
   });
 });
 
+describe('each command parses its own arguments', () => {
+  it('connect: the port is 443, or the STARTTLS port of --starttls, unless HOST:PORT names one', () => {
+    expect(parseConnectArgs(['imap.example.com']).target).toEqual({ host: 'imap.example.com', port: 443 });
+    for (const [protocol, ports] of Object.entries(CLI_DEFAULTS.protocols))
+      expect(parseConnectArgs(['mail.example.com', '--starttls', protocol]).target.port).toBe(ports.starttls);
+    expect(parseConnectArgs(['mail.example.com:587', '--starttls', 'smtp']).target.port).toBe(587);
+    expect(CLI_DEFAULTS.protocols).toEqual({
+      smtp: { starttls: 25, implicitTls: 465 },
+      imap: { starttls: 143, implicitTls: 993 },
+      pop3: { starttls: 110, implicitTls: 995 },
+      ftp: { starttls: 21, implicitTls: 990 },
+    });
+  });
+
+  it('connect: flags become the command, with the idle default and --timeout in seconds', () => {
+    expect(parseConnectArgs(['h:1', '--send', 'a', '--send', 'b', '--pin', 'p', '--json', '--timeout', '0.5'])).toEqual({
+      target: { host: 'h', port: 1 },
+      pins: ['p'],
+      alpn: [],
+      send: ['a', 'b'],
+      idleSeconds: CLI_DEFAULTS.idleSeconds,
+      json: true,
+      insecure: false,
+      timeoutSeconds: 0.5,
+    });
+    expect(() => parseConnectArgs(['h', '--timeout', '0'])).toThrow('--timeout must be a positive number of seconds, got "0"');
+    expect(() => parseConnectArgs(['h', '--cert', 'c.pem'])).toThrow('--cert and --key go together');
+    expect(() => parseConnectArgs(['h:99999'])).toThrow('port must be an integer from 1 to 65535 in "h:99999"');
+  });
+
+  it('pin, serve and gateway', () => {
+    expect(parsePinArgs(['h', '--ca', 'ca.pem'])).toEqual({ target: { host: 'h', port: 443 }, ca: 'ca.pem' });
+    expect(parseServeArgs(['--port', '0', '--self-signed'])).toEqual({ port: 0, host: DEFAULT_LISTEN_HOST, selfSigned: true, echo: false });
+    expect(() => parseServeArgs(['--port', '65536', '--self-signed'])).toThrow('--port must be an integer from 0 to 65535, got "65536"');
+    expect(() => parseServeArgs(['--port', '1'])).toThrow('give either --cert FILE --key FILE or --self-signed');
+    expect(parseGatewayArgs(['--listen', '[::1]:0', '--to', 'imap.example.com:993', '--max-connections', '8'])).toEqual({
+      host: '::1',
+      port: 0,
+      targets: ['imap.example.com:993'],
+      origins: [],
+      json: false,
+      maxConnections: 8,
+    });
+    expect(() => parseGatewayArgs(['--listen', '127.0.0.1:0', '--to', 'h:0'])).toThrow('port must be an integer from 1 to 65535 in "h:0"');
+    expect(() => parseGatewayArgs(['--listen', '127.0.0.1:0', '--to', 'h:1', '--max-connections', '0'])).toThrow(
+      '--max-connections must be a positive integer, got "0"',
+    );
+  });
+});
+
 describe('rxtls (the command)', () => {
   it('prints help and its version, and explains bad arguments without a stack trace', async () => {
     expect((await rxtls(['--help'])).stdout).toContain('usage: rxtls <command>');
     expect((await rxtls(['--version'])).stdout).toBe('rxtls 0.1.0\n');
     expect((await rxtls(['connect', '--help'])).stdout).toContain('--starttls PROTO');
+    for (const command of ['pin', 'serve', 'gateway']) {
+      const help = await rxtls([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^usage: rxtls ${command} `));
+    }
     for (const args of [
       ['connect'],
       ['connect', 'h:99999'],
@@ -84,6 +145,11 @@ describe('rxtls (the command)', () => {
       ['gateway', '--listen', '127.0.0.1:0'],
       ['gateway', '--to', 'h:1'],
       ['gateway', '--listen', '127.0.0.1:0', '--to', 'no-port'],
+      ['connect', 'h:0'],
+      ['pin', 'h:65536'],
+      ['serve', '--port', '65536', '--self-signed'],
+      ['serve', '--port', '1.5', '--self-signed'],
+      ['gateway', '--listen', '127.0.0.1:0', '--to', 'h:1', '--max-connections', '2147483648'],
     ]) {
       const result = await rxtls(args);
       expect(result.code).toBe(1);

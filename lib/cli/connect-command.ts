@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { EMPTY, Observable, concat, filter, from, ignoreElements, map, merge, mergeMap, startWith, switchMap, take, timer } from 'rxjs';
 import { readFileSync } from 'node:fs';
 import { connect } from '../client/connect';
@@ -15,8 +16,34 @@ import { strict } from '../policies/strict';
 import { trustOnFirstUse } from '../policies/trust-on-first-use';
 import { connectStartTls } from '../client/connect-starttls';
 import { json, problems, styleFor, summary } from './output';
-import { starttlsPreamble, type StartTlsProtocol } from './starttls-preambles';
-import type { Target } from '../util/host-port';
+import { isStartTlsProtocol, starttlsPreamble, STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls-preambles';
+import { parseTarget, type Target } from '../util/host-port';
+import { CLI_DEFAULTS, defaultPortFor } from './cli-defaults';
+import { certAndKey, secondsFlag, UsageError, type CliCommand } from './command';
+
+const implicitTls = STARTTLS_PROTOCOLS.map((p) => `${p} ${CLI_DEFAULTS.protocols[p].implicitTls}`).join(', ');
+const starttlsPorts = STARTTLS_PROTOCOLS.map((p) => `${p} ${CLI_DEFAULTS.protocols[p].starttls}`).join(', ');
+
+/** `rxtls connect --help`. */
+export const CONNECT_USAGE = `usage: rxtls connect HOST[:PORT] [options]   (port ${CLI_DEFAULTS.port} by default)
+
+  --ca FILE|DIR          trust these CAs instead of Node's root store
+  --pin sha256/…         also require this SPKI pin (repeatable)
+  --fingerprint SHA256   accept exactly this leaf certificate, even self-signed
+  --tofu FILE            trust on first use, recording keys in FILE
+  --servername NAME      SNI name and the name verified (default: HOST)
+  --alpn PROTO           offer this ALPN protocol (repeatable)
+  --cert FILE --key FILE client certificate
+  --starttls PROTO       upgrade in band first: ${STARTTLS_PROTOCOLS.join(', ')}
+                         (default ports ${starttlsPorts}; their implicit-TLS ports, without
+                         --starttls: ${implicitTls})
+  --timeout SECONDS      connect and handshake timeout (default ${CLI_DEFAULTS.connectTimeoutMs / 1000} and ${CLI_DEFAULTS.handshakeTimeoutMs / 1000})
+  --send LINE            send these lines, print what comes back until --idle seconds of silence (repeatable)
+  --idle SECONDS         with --send, how long to wait for more (default ${CLI_DEFAULTS.idleSeconds})
+  --json                 one JSON event per line on stdout
+  --insecure             accept ANY certificate (loud warning)
+
+exit status: 0 connected and closed, 2 certificate verification failed, 1 network or usage error`;
 
 /** The options of `rxtls connect`, parsed. */
 export interface ConnectCommand {
@@ -35,6 +62,51 @@ export interface ConnectCommand {
   readonly idleSeconds: number;
   readonly json: boolean;
   readonly insecure: boolean;
+}
+
+/** Reads the arguments of `rxtls connect`; throws naming the one at fault. */
+export function parseConnectArgs(args: readonly string[]): ConnectCommand {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      ca: { type: 'string' },
+      pin: { type: 'string', multiple: true },
+      fingerprint: { type: 'string' },
+      tofu: { type: 'string' },
+      servername: { type: 'string' },
+      alpn: { type: 'string', multiple: true },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      starttls: { type: 'string' },
+      timeout: { type: 'string' },
+      send: { type: 'string', multiple: true },
+      idle: { type: 'string' },
+      json: { type: 'boolean' },
+      insecure: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('connect takes exactly one HOST[:PORT]');
+  const { starttls } = values;
+  if (starttls !== undefined && !isStartTlsProtocol(starttls))
+    throw new UsageError(`--starttls must be one of ${STARTTLS_PROTOCOLS.join(', ')}, got "${starttls}"`);
+  certAndKey(values);
+  return {
+    target: parseTarget(positionals[0], { defaultPort: defaultPortFor(starttls) }),
+    pins: values.pin ?? [],
+    alpn: values.alpn ?? [],
+    send: values.send ?? [],
+    idleSeconds: secondsFlag('idle', values.idle, CLI_DEFAULTS.idleSeconds),
+    json: values.json === true,
+    insecure: values.insecure === true,
+    ...(values.ca !== undefined && { ca: values.ca }),
+    ...(values.fingerprint !== undefined && { fingerprint: values.fingerprint }),
+    ...(values.tofu !== undefined && { tofu: values.tofu }),
+    ...(values.servername !== undefined && { servername: values.servername }),
+    ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
+    ...(starttls !== undefined && { starttls }),
+    ...(values.timeout !== undefined && { timeoutSeconds: secondsFlag('timeout', values.timeout, 0) }),
+  };
 }
 
 /** The policy the flags ask for: strict by default; pins on top of it; the rest instead of it. */
@@ -96,8 +168,8 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
     ...(command.alpn.length > 0 && { alpn: command.alpn }),
     ...(command.cert !== undefined && { cert: readFileSync(command.cert), key: readFileSync(command.key ?? command.cert) }),
     ...(command.timeoutSeconds !== undefined && {
-      connectTimeout: command.timeoutSeconds * 1000,
-      handshakeTimeout: command.timeoutSeconds * 1000,
+      connectTimeout: Math.ceil(command.timeoutSeconds * 1000),
+      handshakeTimeout: Math.ceil(command.timeoutSeconds * 1000),
     }),
   };
   const events$: Observable<StartTlsEvent> = command.starttls ? connectStartTls(options) : connect(options);
@@ -138,3 +210,6 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
     });
   });
 }
+
+/** `rxtls connect HOST[:PORT]`. */
+export const connectCommand: CliCommand<ConnectCommand> = { usage: CONNECT_USAGE, parse: parseConnectArgs, run: runConnect };

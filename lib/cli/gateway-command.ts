@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { gateway, type GatewayEvent } from '../gateway/gateway';
 import type { GatewayOptions } from '../gateway/gateway-options';
+import { parseTarget } from '../util/host-port';
+import { CLI_DEFAULTS } from './cli-defaults';
+import { certAndKey, positiveIntegerFlag, UsageError, type CliCommand } from './command';
 
 /** What `rxtls gateway` was asked for. */
 export interface GatewayCommand {
@@ -13,6 +17,53 @@ export interface GatewayCommand {
   readonly key?: string;
   readonly maxConnections?: number;
   readonly json: boolean;
+}
+
+/** `rxtls gateway --help`. */
+export const GATEWAY_USAGE = `usage: rxtls gateway --listen ADDRESS:PORT --to HOST:PORT [options]
+
+  --listen ADDRESS:PORT  where WebSocket clients connect (e.g. 127.0.0.1:8143)
+  --to HOST:PORT         a TLS service clients may reach (repeatable: the allow-list; the first is
+                         the default, others are chosen with ?target=HOST:PORT)
+  --origin URL           a web origin whose pages may connect (repeatable; none by default)
+  --ca FILE|DIR          trust these CAs for the services instead of Node's root store
+  --cert FILE --key FILE serve wss: with this certificate instead of ws:
+  --max-connections N    clients bridged at once (default ${CLI_DEFAULTS.gatewayMaxConnections})
+  --json                 one JSON event per line`;
+
+/** Reads the arguments of `rxtls gateway`; throws naming the one at fault. */
+export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      listen: { type: 'string' },
+      to: { type: 'string', multiple: true },
+      origin: { type: 'string', multiple: true },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      'max-connections': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`gateway takes no positional arguments, got "${positionals.join(' ')}"`);
+  if (values.listen === undefined) throw new UsageError('--listen ADDRESS:PORT is required');
+  const listen = parseTarget(values.listen, { lowestPort: 0 }); // port 0: any free port
+  if (!values.to?.length) throw new UsageError('--to HOST:PORT is required: the gateway reaches only the services listed');
+  for (const to of values.to) parseTarget(to);
+  certAndKey(values);
+  const maxConnections = positiveIntegerFlag('max-connections', values['max-connections']);
+  return {
+    host: listen.host,
+    port: listen.port,
+    targets: values.to,
+    origins: values.origin ?? [],
+    json: values.json === true,
+    ...(values.ca !== undefined && { ca: values.ca }),
+    ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
+    ...(maxConnections !== undefined && { maxConnections }),
+  };
 }
 
 /** Runs `rxtls gateway` until interrupted; resolves to the exit status only on failure. */
@@ -37,6 +88,9 @@ export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, 
     });
   });
 }
+
+/** `rxtls gateway --listen ADDRESS:PORT --to HOST:PORT`. */
+export const gatewayCommand: CliCommand<GatewayCommand> = { usage: GATEWAY_USAGE, parse: parseGatewayArgs, run: runGateway };
 
 function describe(event: GatewayEvent): string {
   switch (event.type) {

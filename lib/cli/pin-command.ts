@@ -1,8 +1,36 @@
+import { parseArgs } from 'node:util';
 import { firstValueFrom, filter } from 'rxjs';
 import { connect } from '../client/connect';
 import type { CertError, PeerInfo } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
-import type { Target } from '../util/host-port';
+import { parseTarget, type Target } from '../util/host-port';
+import { CLI_DEFAULTS } from './cli-defaults';
+import { UsageError, type CliCommand } from './command';
+
+/** What `rxtls pin` was asked for. */
+export interface PinCommand {
+  readonly target: Target;
+  readonly ca?: string;
+  readonly servername?: string;
+}
+
+/** `rxtls pin --help`. */
+export const PIN_USAGE = `usage: rxtls pin HOST[:PORT] [--ca FILE|DIR] [--servername NAME]   (port ${CLI_DEFAULTS.port} by default)`;
+
+/** Reads the arguments of `rxtls pin`; throws naming the one at fault. */
+export function parsePinArgs(args: readonly string[]): PinCommand {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ca: { type: 'string' }, servername: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('pin takes exactly one HOST[:PORT]');
+  return {
+    target: parseTarget(positionals[0], { defaultPort: CLI_DEFAULTS.port }),
+    ...(values.ca !== undefined && { ca: values.ca }),
+    ...(values.servername !== undefined && { servername: values.servername }),
+  };
+}
 
 /**
  * Prints the SPKI pin of every certificate the server presents, leaf first, and whether the
@@ -10,12 +38,8 @@ import type { Target } from '../util/host-port';
  * (that is how one learns a self-signed server's pin), so its policy records the verdict and
  * lets the handshake finish; it then closes without reading or writing a byte.
  */
-export async function runPin(
-  target: Target,
-  options: { ca?: string; servername?: string },
-  stdout: NodeJS.WriteStream,
-  stderr: NodeJS.WriteStream,
-): Promise<number> {
+export async function runPin(options: PinCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
+  const { target } = options;
   let verdict: readonly CertError[] = [];
   const inspect: VerificationPolicy = {
     name: 'inspect (rxtls pin)',
@@ -47,3 +71,6 @@ export async function runPin(
     return 1;
   }
 }
+
+/** `rxtls pin HOST[:PORT]`. */
+export const pinCommand: CliCommand<PinCommand> = { usage: PIN_USAGE, parse: parsePinArgs, run: runPin };

@@ -1,15 +1,64 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { EMPTY, NEVER, concat, filter, map, of } from 'rxjs';
 import { serve } from '../server/serve';
 import type { Dialogue } from '../operators/converse';
 import { line } from '../outbound';
+import { isPort, portRule } from '../util/option-checks';
+import { CLI_DEFAULTS } from './cli-defaults';
+import { certAndKey, UsageError, type CliCommand } from './command';
+
+/** What `rxtls serve` was asked for. */
+export interface ServeCommand {
+  readonly port: number;
+  readonly host: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly selfSigned: boolean;
+  readonly echo: boolean;
+  readonly greeting?: string;
+}
+
+/** `rxtls serve --help`. */
+export const SERVE_USAGE = `usage: rxtls serve --port N (--cert FILE --key FILE | --self-signed) [--echo] [--greeting TEXT] [--host ADDRESS]
+
+  --port N               port to listen on (0: any free one)
+  --host ADDRESS         address to listen on (default ${CLI_DEFAULTS.serveHost}: this machine only)`;
+
+/** Reads the arguments of `rxtls serve`; throws naming the one at fault. */
+export function parseServeArgs(args: readonly string[]): ServeCommand {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      'self-signed': { type: 'boolean' },
+      echo: { type: 'boolean' },
+      greeting: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`serve takes no HOST, got "${positionals.join(' ')}"`);
+  if (values.port === undefined) throw new UsageError(`--port N is required (0 for any free port)`);
+  const port = /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
+  if (!isPort(port, 0)) throw new UsageError(`--port ${portRule(0)}, got "${values.port}"`);
+  const selfSigned = values['self-signed'] === true;
+  if (selfSigned === (values.cert !== undefined)) throw new UsageError('give either --cert FILE --key FILE or --self-signed');
+  certAndKey(values);
+  return {
+    port,
+    host: values.host ?? CLI_DEFAULTS.serveHost,
+    selfSigned,
+    echo: values.echo === true,
+    ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
+    ...(values.greeting !== undefined && { greeting: values.greeting }),
+  };
+}
 
 /** Runs `rxtls serve` until interrupted; resolves to the exit status only on failure. */
-export async function runServe(
-  options: { port: number; host: string; cert?: string; key?: string; selfSigned: boolean; echo: boolean; greeting?: string },
-  stdout: NodeJS.WriteStream,
-  stderr: NodeJS.WriteStream,
-): Promise<number> {
+export async function runServe(options: ServeCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
   const credentials = options.selfSigned
     ? // Loaded only here: certificate generation is not part of the library's own start-up.
       await (await import('../certificates/generate-certificates')).selfSigned({ names: ['localhost', '127.0.0.1'] })
@@ -41,3 +90,6 @@ export async function runServe(
     });
   });
 }
+
+/** `rxtls serve --port N`. */
+export const serveCommand: CliCommand<ServeCommand> = { usage: SERVE_USAGE, parse: parseServeArgs, run: runServe };

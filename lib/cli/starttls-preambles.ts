@@ -6,8 +6,6 @@ import { line, startTls, type Outbound } from '../outbound';
 /** Protocols whose STARTTLS the command knows. */
 export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3' | 'ftp';
 
-export const STARTTLS_PROTOCOLS: readonly StartTlsProtocol[] = ['smtp', 'imap', 'pop3', 'ftp'];
-
 /** One step: the reply awaited (matched on the last line of a reply) and what to send then. */
 interface Step {
   readonly expect: RegExp;
@@ -37,6 +35,14 @@ const STEPS: Record<StartTlsProtocol, readonly Step[]> = {
     { expect: /^234 /, then: startTls() },
   ],
 };
+
+/** The protocols `--starttls` accepts, in the order the help lists them. */
+export const STARTTLS_PROTOCOLS = Object.keys(STEPS) as readonly StartTlsProtocol[];
+
+/** Whether `name` is a protocol `--starttls` accepts. */
+export function isStartTlsProtocol(name: string): name is StartTlsProtocol {
+  return (STARTTLS_PROTOCOLS as readonly string[]).includes(name);
+}
 
 /**
  * The plaintext part of a protocol, up to and including `startTls()`: it answers each expected

@@ -3,12 +3,22 @@ import type { CaSource } from '../certificates/ca';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DETECT_TRUNCATION,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_MIN_TLS_VERSION,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { positiveInteger } from '../util/option-checks';
+import {
+  alpnOption,
+  booleanOption,
+  hostOption,
+  objectWithMethodOption,
+  oneOfOption,
+  portOption,
+  positiveInteger,
+  TLS_VERSIONS,
+} from '../util/option-checks';
 import type { VerificationPolicy } from '../policies/policy';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 
@@ -105,21 +115,13 @@ export interface ResolvedConnectOptions {
   readonly tls: Readonly<ConnectionOptions>;
 }
 
-const VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-
 /** Checks every option; throws {@link InvalidOptionError} naming the first one at fault. */
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', options, 'must be an object with host and port');
-  const { host, port } = options;
-  if (typeof host !== 'string' || host.trim() === '')
-    throw new InvalidOptionError('host', host, 'is required and must be a non-empty string');
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidOptionError('port', port, 'must be an integer from 1 to 65535');
-  }
-  if (options.servername !== undefined && (typeof options.servername !== 'string' || options.servername === '')) {
-    throw new InvalidOptionError('servername', options.servername, 'must be a non-empty string');
-  }
+  const host = hostOption(options, 'host');
+  const port = portOption(options, 'port', 1);
+  const servername = hostOption(options, 'servername', host);
   for (const name of ['cert', 'key'] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value))
@@ -131,20 +133,10 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   }
   if (options.passphrase !== undefined && typeof options.passphrase !== 'string')
     throw new InvalidOptionError('passphrase', '(hidden)', 'must be a string');
-  if (
-    options.alpn !== undefined &&
-    (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p === '' || p.length > 255))
-  ) {
-    throw new InvalidOptionError('alpn', options.alpn, 'must be an array of protocol names (1-255 characters each)');
-  }
-  for (const name of ['minVersion', 'maxVersion'] as const) {
-    const value = options[name];
-    if (value !== undefined && !VERSIONS.includes(value))
-      throw new InvalidOptionError(name, value, `must be one of ${VERSIONS.join(', ')}`);
-  }
-  if (options.detectTruncation !== undefined && typeof options.detectTruncation !== 'boolean') {
-    throw new InvalidOptionError('detectTruncation', options.detectTruncation, 'must be true or false');
-  }
+  const alpn = alpnOption(options, 'alpn');
+  const minVersion = oneOfOption(options, 'minVersion', TLS_VERSIONS, DEFAULT_MIN_TLS_VERSION);
+  const maxVersion = oneOfOption(options, 'maxVersion', TLS_VERSIONS);
+  const detectTruncation = booleanOption(options, 'detectTruncation', DEFAULT_DETECT_TRUNCATION);
   if (options.session !== undefined && !Buffer.isBuffer(options.session))
     throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
   if (options.session !== undefined) requireRuntimeFeature(currentRuntime(), 'sessionResumption', 'connect without the option session');
@@ -152,9 +144,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
   const closeTimeout = positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS);
-  if (options.verify !== undefined && (typeof options.verify !== 'object' || typeof options.verify.check !== 'function')) {
-    throw new InvalidOptionError('verify', options.verify, 'must be a verification policy such as strict()');
-  }
+  objectWithMethodOption(options, 'verify', 'check', 'must be a verification policy such as strict()');
   const passthrough = options.tls ?? {};
   if (typeof passthrough !== 'object') throw new InvalidOptionError('tls', passthrough, 'must be an object of node:tls options');
   for (const key of Object.keys(passthrough)) {
@@ -176,20 +166,20 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   return {
     host,
     port,
-    servername: options.servername ?? host,
+    servername,
     ca: options.ca,
     cert: options.cert,
     key: options.key,
     passphrase: options.passphrase,
-    alpn: options.alpn,
-    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
-    maxVersion: options.maxVersion,
+    alpn,
+    minVersion,
+    maxVersion,
     session: options.session,
     connectTimeout,
     handshakeTimeout,
     maxPendingWriteBytes,
     closeTimeout,
-    detectTruncation: options.detectTruncation === true,
+    detectTruncation,
     tls: passthrough,
   };
 }

@@ -1,12 +1,14 @@
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_GATEWAY_MAX_CONNECTIONS,
+  DEFAULT_GATEWAY_PATH,
+  DEFAULT_LISTEN_HOST,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { parseTarget } from '../util/host-port';
-import { positiveInteger } from '../util/option-checks';
+import { hostOption, isHost, isPort, portOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { ConnectOptions } from '../client/connect-options';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 
@@ -44,9 +46,9 @@ export interface GatewayTarget {
  * ```
  */
 export interface GatewayOptions {
-  /** Address to listen on: `127.0.0.1` by default. */
+  /** Address to listen on: {@link DEFAULT_LISTEN_HOST} (`127.0.0.1`) by default. */
   readonly host?: string;
-  /** Port to listen on; 0 picks a free one (the `listening` event tells which). */
+  /** Port to listen on, 0–65535; 0 picks a free one (the `listening` event tells which). */
   readonly port: number;
   /**
    * The allow-list: the only TLS services clients may reach, as `host:port` or {@link GatewayTarget}.
@@ -61,7 +63,7 @@ export interface GatewayOptions {
    * (programs, not browsers) are allowed. Empty by default: no browser page may connect.
    */
   readonly origins?: readonly string[];
-  /** URL path the gateway answers on: `/` by default; other paths get 404. */
+  /** URL path the gateway answers on: {@link DEFAULT_GATEWAY_PATH} (`/`) by default; other paths get 404. */
   readonly path?: string;
   /**
    * How every target is connected to and verified: `ca`, `verify` (default `strict()`), client
@@ -114,44 +116,46 @@ export function targetKey(target: GatewayTarget): string {
 /** Parses `host:port` or `[v6]:port` (the command line's parser); undefined when it is not one. */
 export function parseHostPort(text: string): GatewayTarget | undefined {
   try {
-    return parseTarget(text, -1);
+    return parseTarget(text);
   } catch {
     return undefined;
   }
+}
+
+/** A target the same rules as `connect()`'s host, port and servername accept. */
+function isGatewayTarget(target: GatewayTarget | null | undefined): target is GatewayTarget {
+  return (
+    typeof target === 'object' &&
+    target !== null &&
+    isHost(target.host) &&
+    isPort(target.port, 1) &&
+    (target.servername === undefined || isHost(target.servername))
+  );
 }
 
 /** Checks every option; throws {@link InvalidOptionError} naming the first at fault. */
 export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', options, 'must be an object with port and targets');
-  const { port } = options;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
+  const host = hostOption(options, 'host', DEFAULT_LISTEN_HOST);
+  const port = portOption(options, 'port', 0);
   if (!Array.isArray(options.targets) || options.targets.length === 0)
     throw new InvalidOptionError('targets', options.targets, 'must list at least one host:port the gateway may reach (the allow-list)');
   const entries: readonly (string | GatewayTarget)[] = options.targets;
   const targets = new Map<string, GatewayTarget>();
   for (const entry of entries) {
     const target = typeof entry === 'string' ? parseHostPort(entry) : entry;
-    if (
-      !target ||
-      typeof target.host !== 'string' ||
-      target.host === '' ||
-      !Number.isInteger(target.port) ||
-      target.port < 1 ||
-      target.port > 65535
-    )
-      throw new InvalidOptionError('targets', entry, 'must be host:port strings or { host, port } objects');
+    if (!isGatewayTarget(target)) throw new InvalidOptionError('targets', entry, 'must be host:port strings or { host, port } objects');
     targets.set(targetKey(target), target);
   }
-  const origins: readonly string[] = options.origins ?? [];
-  if (!Array.isArray(origins) || origins.some((o: unknown) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o)))
-    throw new InvalidOptionError(
+  const origins =
+    stringArrayOption(
+      options,
       'origins',
-      options.origins,
+      (o) => /^https?:\/\/[^/]+$/.test(o),
       'must be origins such as https://mail.example.com (scheme, host and port; no path)',
-    );
-  const path = options.path ?? '/';
+    ) ?? [];
+  const path = options.path ?? DEFAULT_GATEWAY_PATH;
   if (typeof path !== 'string' || !path.startsWith('/')) throw new InvalidOptionError('path', path, 'must start with /');
   const credentials = options.credentials;
   if (credentials !== undefined && (typeof credentials !== 'object' || credentials.cert === undefined || credentials.key === undefined))
@@ -159,11 +163,11 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
   // Serving wss: builds a TLS context at rxtls's security level.
   if (credentials !== undefined) requireRuntimeFeature(currentRuntime(), 'securityLevel', 'serve ws: on loopback instead');
   return {
-    host: options.host ?? '127.0.0.1',
+    host,
     port,
     targets,
     defaultTarget: targets.keys().next().value as string,
-    origins: new Set(origins.map((o: string) => o.toLowerCase())),
+    origins: new Set(origins.map((o) => o.toLowerCase())),
     path,
     upstream: options.upstream ?? {},
     credentials,

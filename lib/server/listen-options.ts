@@ -5,13 +5,25 @@ import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_LISTEN_HOST,
+  DEFAULT_LISTEN_PORT,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_MIN_TLS_VERSION,
+  DEFAULT_REQUEST_CERT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { strict } from '../policies/strict';
 import type { VerificationPolicy } from '../policies/policy';
+import {
+  alpnOption,
+  booleanOption,
+  hostOption,
+  objectWithMethodOption,
+  oneOfOption,
+  portOption,
+  positiveInteger,
+  TLS_VERSIONS,
+} from '../util/option-checks';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 
 /**
@@ -95,6 +107,7 @@ export interface ResolvedListenOptions {
   readonly shutdownTimeout: number;
 }
 
+/** Checks every option with the same rules as `connect()`'s; throws {@link InvalidOptionError} naming the first one at fault. */
 export function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', options, 'must be an object with credentials');
@@ -102,27 +115,19 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     throw new InvalidOptionError('credentials', options.credentials, 'is required: { cert, key } or an Observable of them');
   // Every server context is built at rxtls's security level.
   requireRuntimeFeature(currentRuntime(), 'securityLevel', 'a server has no way on without it yet');
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer from 0 to 65535');
-  const host = options.host ?? DEFAULT_LISTEN_HOST;
-  if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', host, 'must be a non-empty string');
-  const positive = (name: 'handshakeTimeout' | 'maxPendingWriteBytes' | 'closeTimeout' | 'shutdownTimeout', fallback: number) => {
-    const value = options[name] ?? fallback;
-    if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(name, value, 'must be a positive integer');
-    return value;
-  };
+  objectWithMethodOption(options, 'verify', 'check', 'must be a verification policy such as strict()');
   return {
-    host,
-    port,
-    requestCert: options.requestCert === true,
+    host: hostOption(options, 'host', DEFAULT_LISTEN_HOST),
+    port: portOption(options, 'port', 0, DEFAULT_LISTEN_PORT),
+    requestCert: booleanOption(options, 'requestCert', DEFAULT_REQUEST_CERT),
     policy: options.verify ?? strict(),
     ca: options.ca ?? options.verify?.trust,
     trusted: undefined,
-    handshakeTimeout: positive('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS),
-    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
-    alpn: options.alpn,
-    maxPendingWriteBytes: positive('maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
-    closeTimeout: positive('closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
-    shutdownTimeout: positive('shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    handshakeTimeout: positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    minVersion: oneOfOption(options, 'minVersion', TLS_VERSIONS, DEFAULT_MIN_TLS_VERSION),
+    alpn: alpnOption(options, 'alpn'),
+    maxPendingWriteBytes: positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
+    closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+    shutdownTimeout: positiveInteger(options, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
   };
 }

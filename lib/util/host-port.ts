@@ -1,20 +1,36 @@
+import { isHost, isPort, portRule, type LowestPort } from './option-checks';
+
 /** HOST[:PORT], as the command line and the gateway's allow-list write it. */
 export interface Target {
   readonly host: string;
   readonly port: number;
 }
 
-/** Parses HOST[:PORT] (and [IPv6]:PORT); throws a message naming what is wrong. */
-export function parseTarget(text: string | undefined, defaultPort: number, lowestPort = 1): Target {
+/** How {@link parseTarget} reads a port: the one to use when the text has none (none: the port is required), and the lowest allowed. */
+export interface TargetRules {
+  /** The port when the text names none; without it, a port is required. */
+  readonly defaultPort?: number;
+  /** 0 for an address to listen on (any free port), 1 (the default) for one to connect to. */
+  readonly lowestPort?: LowestPort;
+}
+
+/**
+ * Parses HOST[:PORT] (and [IPv6]:PORT); throws a message naming what is wrong. The port obeys
+ * the same rule as the `port` options ({@link isPort}).
+ */
+export function parseTarget(text: string | undefined, rules: TargetRules = {}): Target {
+  const { defaultPort, lowestPort = 1 } = rules;
   if (!text) throw new Error('HOST[:PORT] is required');
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (text.startsWith('[') && !bracketed) throw new Error(`"${text}" is not [IPv6 address]:PORT`);
   const [host, portText] = bracketed
     ? [bracketed[1], bracketed[2]]
     : text.includes(':') && text.indexOf(':') === text.lastIndexOf(':')
       ? text.split(':')
       : [text, undefined];
-  const port = portText === undefined ? defaultPort : Number(portText);
-  if (!host) throw new Error(`no host in "${text}"`);
-  if (!Number.isInteger(port) || port < lowestPort || port > 65535) throw new Error(`port must be ${lowestPort}-65535 in "${text}"`);
+  if (!isHost(host)) throw new Error(`no host in "${text}"`);
+  if (portText === undefined && defaultPort === undefined) throw new Error(`no port in "${text}": HOST:PORT is required`);
+  const port = portText === undefined ? defaultPort : /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!isPort(port, lowestPort)) throw new Error(`port ${portRule(lowestPort)} in "${text}"`);
   return { host, port };
 }

@@ -6,7 +6,7 @@ import { positiveInteger } from '../util/option-checks';
 import type { WebSocketEvent } from '../events';
 import type { ConnectOptions } from '../client/connect-options';
 import { verifiedSocket } from '../client/verified-socket';
-import { resolveWebSocketOptions, type WebSocketOptions } from './websocket-options';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from './websocket-options';
 import { unverifiedWebSocket } from './connect-websocket';
 import { webSocketEvents, type WebSocketLike } from './websocket-transport';
 
@@ -60,36 +60,21 @@ export interface NodeWebSocketOptions
  */
 export function connectWebSocket(url: string | URL, options: NodeWebSocketOptions = {}): Observable<WebSocketEvent> {
   return defer(() => {
-    const resolved = resolveWebSocketOptions(url, options);
-    const { url: target, protocols } = resolved;
-    const maxPayload = positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES);
-    if (
-      options.headers !== undefined &&
-      (typeof options.headers !== 'object' || Object.values(options.headers).some((v) => typeof v !== 'string'))
-    )
-      throw new InvalidOptionError('headers', options.headers, 'must be an object of header names to strings');
-    const Custom = options.WebSocket;
+    const resolved = resolveNodeWebSocketOptions(url, options);
+    const { url: target, protocols, WebSocket: Custom } = resolved;
     if (Custom !== undefined) return unverifiedWebSocket(resolved, () => new Custom(target.href, protocols));
     const wsOptions: WebSocket.ClientOptions = {
-      maxPayload,
+      maxPayload: resolved.maxMessageBytes,
       perMessageDeflate: false,
       followRedirects: false,
-      ...(options.headers && { headers: { ...options.headers } }),
+      ...(resolved.headers && { headers: { ...resolved.headers } }),
     };
     const open =
       (extra: WebSocket.ClientOptions = {}) =>
       () =>
         new WebSocket(target.href, protocols, { ...wsOptions, ...extra }) as unknown as WebSocketLike;
     if (target.protocol === 'ws:') return unverifiedWebSocket(resolved, open());
-    const tls: ConnectOptions = {
-      host: resolved.host,
-      port: resolved.port,
-      // WebSocket is an HTTP/1.1 upgrade: never let the server pick h2.
-      alpn: ['http/1.1'],
-      connectTimeout: resolved.limits.connectTimeout,
-      ...pick(options, ['servername', 'ca', 'cert', 'key', 'passphrase', 'minVersion', 'maxVersion', 'handshakeTimeout', 'verify', 'tls']),
-    };
-    return verifiedSocket(tls).pipe(
+    return verifiedSocket(resolved.tls).pipe(
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
@@ -104,6 +89,49 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
       ),
     );
   });
+}
+
+/** {@link NodeWebSocketOptions} checked: the WebSocket's, the `ws` package's bounds, and the `connect()` options of a `wss:` server. */
+export interface ResolvedNodeWebSocketOptions extends ResolvedWebSocketOptions {
+  readonly maxMessageBytes: number;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** How a `wss:` server is connected to and verified; `connect()`'s resolver checks them when the socket opens. */
+  readonly tls: ConnectOptions;
+}
+
+/** The TLS options of `connect()` that a `wss:` connection passes on as they are. */
+const TLS_OPTIONS = [
+  'servername',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'minVersion',
+  'maxVersion',
+  'handshakeTimeout',
+  'verify',
+  'tls',
+] as const;
+
+/** Checks the URL and every option once; throws {@link InvalidOptionError} naming the one at fault. */
+export function resolveNodeWebSocketOptions(url: string | URL, options: NodeWebSocketOptions): ResolvedNodeWebSocketOptions {
+  const resolved = resolveWebSocketOptions(url, options);
+  const maxMessageBytes = positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES);
+  const { headers } = options;
+  if (
+    headers !== undefined &&
+    (headers === null || typeof headers !== 'object' || Object.values(headers).some((v) => typeof v !== 'string'))
+  )
+    throw new InvalidOptionError('headers', headers, 'must be an object of header names to strings');
+  const tls: ConnectOptions = {
+    host: resolved.host,
+    port: resolved.port,
+    // WebSocket is an HTTP/1.1 upgrade: never let the server pick h2.
+    alpn: ['http/1.1'],
+    connectTimeout: resolved.limits.connectTimeout,
+    ...pick(options, TLS_OPTIONS),
+  };
+  return { ...resolved, maxMessageBytes, headers, tls };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {

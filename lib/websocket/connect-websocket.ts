@@ -32,7 +32,7 @@ import { webSocketEvents, type WebSocketConstructor, type WebSocketLike } from '
 export function connectWebSocket(url: string | URL, options: WebSocketOptions = {}): Observable<WebSocketEvent> {
   return defer(() => {
     const resolved = resolveWebSocketOptions(url, options);
-    const Platform = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const Platform = resolved.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (Platform === undefined)
       throw new InvalidOptionError(
         'WebSocket',

@@ -1,11 +1,14 @@
 import {
+  DEFAULT_ALLOW_PLAINTEXT,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_WEBSOCKET_HIGH_WATER_BYTES,
+  DEFAULT_WS_PORT,
+  DEFAULT_WSS_PORT,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { positiveInteger } from '../util/option-checks';
+import { booleanOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { WebSocketConstructor, WebSocketLimits } from './websocket-like';
 
 /**
@@ -46,6 +49,8 @@ export interface ResolvedWebSocketOptions {
   /** The URL's port, or the scheme's (80, 443). */
   readonly port: number;
   readonly protocols: string[];
+  /** The implementation the caller gave, checked; undefined for the platform's (or, in Node, the `ws` package). */
+  readonly WebSocket: WebSocketConstructor | undefined;
   readonly limits: WebSocketLimits;
 }
 
@@ -60,25 +65,28 @@ export function resolveWebSocketOptions(url: string | URL, options: WebSocketOpt
   }
   if (target.protocol !== 'ws:' && target.protocol !== 'wss:') throw new InvalidOptionError('url', url, 'must use ws: or wss:');
   if (target.hash !== '') throw new InvalidOptionError('url', url, 'must not have a fragment (#…)');
-  if (options.allowPlaintext !== undefined && typeof options.allowPlaintext !== 'boolean')
-    throw new InvalidOptionError('allowPlaintext', options.allowPlaintext, 'must be true or false');
-  if (target.protocol === 'ws:' && !isLoopback(target.hostname) && options.allowPlaintext !== true)
+  const allowPlaintext = booleanOption(options, 'allowPlaintext', DEFAULT_ALLOW_PLAINTEXT);
+  if (target.protocol === 'ws:' && !isLoopback(target.hostname) && !allowPlaintext)
     throw new InvalidOptionError(
       'url',
       url,
       'is ws: (not encrypted) to a host that is not loopback: use wss:, or set allowPlaintext: true',
     );
-  const protocols =
-    options.protocols === undefined ? [] : typeof options.protocols === 'string' ? [options.protocols] : [...options.protocols];
-  if (protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)))
-    throw new InvalidOptionError('protocols', options.protocols, 'must be subprotocol names (HTTP tokens)');
+  const offered = typeof options.protocols === 'string' ? [options.protocols] : options.protocols;
+  const protocols = stringArrayOption(
+    { protocols: offered },
+    'protocols',
+    (p) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p),
+    'must be subprotocol names (HTTP tokens)',
+  );
   if (options.WebSocket !== undefined && typeof options.WebSocket !== 'function')
     throw new InvalidOptionError('WebSocket', options.WebSocket, 'must be a WebSocket constructor');
   return {
     url: target,
     host: target.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(target.port) || (target.protocol === 'wss:' ? 443 : 80),
-    protocols,
+    port: Number(target.port) || (target.protocol === 'wss:' ? DEFAULT_WSS_PORT : DEFAULT_WS_PORT),
+    protocols: [...(protocols ?? [])],
+    WebSocket: options.WebSocket,
     limits: {
       connectTimeout: positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS),
       closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),

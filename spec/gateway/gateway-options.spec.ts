@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseHostPort, resolveGatewayOptions, targetKey } from '../../lib/gateway/gateway-options';
+import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayTarget } from '../../lib/gateway/gateway-options';
 
 describe('gateway allow-list keys', () => {
   it('parses host:port and [v6]:port, and nothing else', () => {
@@ -22,5 +22,22 @@ describe('gateway allow-list keys', () => {
         expect(parseHostPort(targetKey({ host: h, port }))).toEqual({ host: h.toLowerCase(), port });
       }),
     );
+  });
+
+  it.each([
+    { host: 'imap.example.com', port: 0 },
+    { host: 'imap.example.com', port: 65536 },
+    { host: ' ', port: 993 },
+    { host: 'imap.example.com', port: 993, servername: '' },
+  ])('refuses the target %j with the rules connect applies', (target: GatewayTarget) => {
+    expect(() => resolveGatewayOptions({ port: 0, targets: [target] })).toThrow(/^option "targets" must be host:port strings/);
+  });
+
+  it('listens where listen does, with the same port rule', () => {
+    expect(resolveGatewayOptions({ port: 0, targets: ['a:1'] })).toMatchObject({ host: '127.0.0.1', port: 0, path: '/' });
+    expect(() => resolveGatewayOptions({ port: 65536, targets: ['a:1'] })).toThrow(
+      'option "port" must be an integer from 0 to 65535 (got 65536)',
+    );
+    expect(() => resolveGatewayOptions({ host: '', port: 0, targets: ['a:1'] })).toThrow(/^option "host" must be a host name/);
   });
 });

@@ -130,6 +130,48 @@ describe('serve / listen', () => {
     const noCredentials = await collect(listen({} as never));
     expect(noCredentials.error?.message).toContain('option "credentials" is required');
   });
+
+  it.each([
+    ['handshakeTimeout', 2 ** 31],
+    ['closeTimeout', 2 ** 31],
+    ['shutdownTimeout', 2 ** 31],
+    ['maxPendingWriteBytes', 1.5],
+    ['handshakeTimeout', 0],
+  ])('refuses %s: %p, as connect does (setTimeout cannot wait past 2**31-1 ms)', async (option, value) => {
+    const server = await collect(listen({ credentials: await pki.leaf(), [option]: value }));
+    expect(server.error).toBeInstanceOf(InvalidOptionError);
+    expect((server.error as InvalidOptionError).option).toBe(option);
+    const wording = `option "${option}" must be a positive integer (got ${value})`;
+    expect(server.error?.message).toBe(wording);
+    if (option === 'shutdownTimeout') return; // a server's option only
+    const client = await collect(connect({ host: 'localhost', port: 993, [option]: value }));
+    expect(client.error?.message).toBe(wording);
+  });
+
+  it.each([65536, -1, 1.5, '443'])('refuses the port %p with the same wording as connect', async (port) => {
+    const server = await collect(listen({ credentials: await pki.leaf(), port: port as number }));
+    const client = await collect(connect({ host: 'localhost', port: port as number }));
+    for (const { error } of [server, client]) {
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).option).toBe('port');
+    }
+    const got = typeof port === 'string' ? `"${port}"` : String(port);
+    expect(server.error?.message).toBe(`option "port" must be an integer from 0 to 65535 (got ${got})`);
+    expect(client.error?.message).toBe(`option "port" must be an integer from 1 to 65535 (got ${got})`);
+  });
+
+  it.each([
+    [{ host: '' }, 'host'],
+    [{ host: '   ' }, 'host'],
+    [{ requestCert: 'yes' }, 'requestCert'],
+    [{ minVersion: 'SSLv3' }, 'minVersion'],
+    [{ alpn: ['imap', ''] }, 'alpn'],
+    [{ verify: { name: 'not a policy' } }, 'verify'],
+  ])('refuses %j, naming %s, with the checks connect uses', async (options, option) => {
+    const { error } = await collect(listen({ credentials: await pki.leaf(), ...(options as object) }));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe(option);
+  });
 });
 
 describe('mutual TLS', () => {

@@ -1,5 +1,6 @@
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
-import { connectWebSocket, lines, pin, TransportError, type WebSocketEvent } from '../../lib';
+import { connectWebSocket, InvalidOptionError, lines, pin, TransportError, type WebSocketEvent } from '../../lib';
+import { resolveNodeWebSocketOptions } from '../../lib/websocket/connect-websocket-node';
 import { createTestPki, type TestPki } from '../../lib/testing';
 import { collect, eventually, openSocketHandles } from '../support/collect';
 import { startWebSocketServer, type TestWebSocketServer } from '../support/websocket-server';
@@ -115,5 +116,32 @@ describe('connectWebSocket in Node (the ws package)', () => {
       await firstValueFrom(connectWebSocket(`wss://localhost:${s.port}/`, { ca: pki.ca.cert }).pipe(filter((e) => e.type === 'data')));
     }
     await eventually(() => openSocketHandles() <= before, 5000, 'the sockets to close');
+  });
+});
+
+describe('connectWebSocket in Node: its options, resolved once', () => {
+  it.each([
+    [{ maxMessageBytes: 2 ** 31 }, 'maxMessageBytes'],
+    [{ headers: { Authorization: 5 } }, 'headers'],
+    [{ headers: null }, 'headers'],
+    [{ highWaterBytes: 0 }, 'highWaterBytes'],
+  ])('refuses %j as an error notification naming %s, before any socket is opened', async (options, option) => {
+    const { error, events } = await collect(connectWebSocket('wss://127.0.0.1:1/', options as never));
+    expect(events).toEqual([]);
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe(option);
+  });
+
+  it('resolves the URL, the bounds and the TLS options of a wss: server in one pass', () => {
+    const resolved = resolveNodeWebSocketOptions('wss://[::1]/', { servername: 'gw.example.com', handshakeTimeout: 5000 });
+    expect(resolved).toMatchObject({ host: '::1', port: 443, maxMessageBytes: 1024 * 1024, headers: undefined });
+    expect(resolved.tls).toEqual({
+      host: '::1',
+      port: 443,
+      alpn: ['http/1.1'],
+      connectTimeout: 30_000,
+      servername: 'gw.example.com',
+      handshakeTimeout: 5000,
+    });
   });
 });

@@ -259,6 +259,8 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     ['ws://127.0.0.1/', { allowPlaintext: 'yes' }, 'allowPlaintext', /true or false/],
     ['ws://127.0.0.1/', { protocols: ['im ap'] }, 'protocols', /HTTP tokens/],
     ['ws://127.0.0.1/', { connectTimeout: -1 }, 'connectTimeout', /positive integer/],
+    ['ws://127.0.0.1/', { closeTimeout: 2 ** 31 }, 'closeTimeout', /positive integer/],
+    ['ws://127.0.0.1/', { protocols: 5 }, 'protocols', /HTTP tokens/],
     ['ws://127.0.0.1/', { WebSocket: 42 }, 'WebSocket', /constructor/],
   ])('refuses %s with %j, naming the option %s', async (url, options, option, message) => {
     const { error } = await collect(connectWebSocket(url, { WebSocket: Mock, ...(options as WebSocketOptions) }));
