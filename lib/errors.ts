@@ -131,7 +131,12 @@ export type TransportErrorCode = (typeof RXTLS_TRANSPORT_ERROR_CODES)[number] | 
  * console.log(FRAME_ERROR_CODES.length); // 4
  * ```
  */
-export const FRAME_ERROR_CODES = ['ERR_RXTLS_LINE_TOO_LONG', 'ERR_RXTLS_LITERAL_TOO_LONG', 'ERR_RXTLS_FRAME_TRUNCATED', 'ERR_RXTLS_FRAME_MISUSE'] as const;
+export const FRAME_ERROR_CODES = [
+  'ERR_RXTLS_LINE_TOO_LONG',
+  'ERR_RXTLS_LITERAL_TOO_LONG',
+  'ERR_RXTLS_FRAME_TRUNCATED',
+  'ERR_RXTLS_FRAME_MISUSE',
+] as const;
 
 /**
  * The code of a framing error (`FrameError` and its subclasses `LineTooLongError`,

@@ -99,7 +99,9 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         subscriber.next({
           type: 'clientError',
           code: timedOut ? 'ERR_RXTLS_HANDSHAKE_TIMEOUT' : (error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED'),
-          message: timedOut ? `TLS handshake did not finish within ${resolved.handshakeTimeout} ms (option handshakeTimeout)` : error.message,
+          message: timedOut
+            ? `TLS handshake did not finish within ${resolved.handshakeTimeout} ms (option handshakeTimeout)`
+            : error.message,
           ...(remoteAddress && { remoteAddress }),
           ...(remotePort && { remotePort }),
         });

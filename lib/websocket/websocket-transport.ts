@@ -154,7 +154,10 @@ export function webSocketEvents(
     socket.onclose = ({ code, reason }) => {
       if (finished) return;
       if (!opened) {
-        failToOpen('ERR_RXTLS_WEBSOCKET_CONNECT_FAILED', `the WebSocket to ${url.href} closed before it opened: ${describeClose(code, reason)}`);
+        failToOpen(
+          'ERR_RXTLS_WEBSOCKET_CONNECT_FAILED',
+          `the WebSocket to ${url.href} closed before it opened: ${describeClose(code, reason)}`,
+        );
         return;
       }
       const clean = code === NORMAL_CLOSURE && failure === undefined;

@@ -113,7 +113,7 @@ describe('gateway: WebSocket clients bridged to verified TLS services', () => {
       by: 'peer',
       clean: false,
       code: 1014,
-      reason: expect.stringMatching(/TLS_TRUNCATED/),
+      reason: expect.stringMatching(/ERR_RXTLS_TLS_TRUNCATED/),
     });
   });
 

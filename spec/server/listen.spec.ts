@@ -107,7 +107,8 @@ describe('serve / listen', () => {
     await eventually(() => seen.some((e) => e.type === 'clientError'), 5000, 'the timeout to be reported');
     expect(seen.find((e) => e.type === 'clientError')).toMatchObject({
       type: 'clientError',
-      code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      code: 'ERR_RXTLS_HANDSHAKE_TIMEOUT',
+      message: 'TLS handshake did not finish within 300 ms (option handshakeTimeout)',
       remoteAddress: '127.0.0.1',
     });
     stalled.destroy();
