@@ -94,7 +94,7 @@ describe('the error catalogue', () => {
     const checker = program.getTypeChecker();
     const found = { transport: [] as string[], cert: [] as string[], strays: [] as string[] };
     const members = (type: ts.Type): Set<string> =>
-      new Set((type.isUnion() ? type.types : [type]).filter((t) => t.isStringLiteral()).map((t) => (t as ts.StringLiteralType).value));
+      new Set((type.isUnion() ? type.types : [type]).filter((t) => t.isStringLiteral()).map((t) => t.value));
     for (const file of program.getSourceFiles()) {
       if (!files.includes(file.fileName)) continue;
       const visit = (node: ts.Node): void => {

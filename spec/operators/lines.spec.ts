@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { from, map, mergeMap, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connect, end, line as outboundLine, FrameError, lines, LineTooLongError, LiteralTooLongError, serve, type TlsEvent } from '../../lib';
+import {
+  connect,
+  end,
+  line as outboundLine,
+  FrameError,
+  lines,
+  LineTooLongError,
+  LiteralTooLongError,
+  serve,
+  type TlsEvent,
+} from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 import { startServer } from '../support/servers';
