@@ -38,11 +38,26 @@ export type {
   WebSocketEvent,
   WebSocketInfo,
 } from './events';
-export { InvalidOptionError, TransportError, WriteBufferFullError } from './errors';
+export {
+  FRAME_ERROR_CODES,
+  InvalidOptionError,
+  OPENSSL_CERT_ERROR_CODES,
+  PASS_THROUGH_TRANSPORT_ERROR_CODES,
+  POLICY_CERT_ERROR_CODES,
+  RXTLS_ERROR_CODES,
+  RXTLS_TRANSPORT_ERROR_CODES,
+  TransportError,
+  WriteBufferFullError,
+  type CertErrorCode,
+  type FrameErrorCode,
+  type OpenSslCertErrorCode,
+  type RxtlsErrorCode,
+  type TransportErrorCode,
+} from './errors';
 export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
-export { LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 export * from './defaults';

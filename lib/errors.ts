@@ -1,6 +1,17 @@
 /**
- * Errors rxtls delivers as error notifications. Each has a stable `code` and a message that
- * names the host:port, option or condition at fault.
+ * Errors rxtls delivers as error notifications, and the catalogue of their codes. Each error has
+ * a stable `code` and a message that names the host:port, option or condition at fault.
+ *
+ * Two naming families, as in docs/errors.md:
+ * - Codes rxtls invents are `ERR_RXTLS_<CONDITION>`, one code per condition whichever side
+ *   (client, server, WebSocket, gateway) raises it: {@link RXTLS_ERROR_CODES}.
+ * - Codes from the OS (`ECONNREFUSED`, …), OpenSSL or Node (`ERR_SSL_*`) pass through unchanged:
+ *   {@link PASS_THROUGH_TRANSPORT_ERROR_CODES} lists the ones rxtls documents.
+ * - Certificate problems ({@link CertErrorCode}) keep OpenSSL's bare names (`CERT_HAS_EXPIRED`),
+ *   and rxtls's policy codes share that bare form (`PIN_MISMATCH`).
+ *
+ * The code fields are typed `Code | (string & {})`: editors complete the documented codes and a
+ * `switch` can handle each, while a code a future Node or OpenSSL adds still type-checks.
  *
  * @example
  * ```ts
@@ -13,6 +24,269 @@
  * ```
  * @module
  */
+
+/**
+ * The codes of {@link TransportError} that rxtls names itself, one per condition:
+ *
+ * - `ERR_RXTLS_CONNECT_TIMEOUT` — TCP (or the WebSocket) did not connect within `connectTimeout`.
+ * - `ERR_RXTLS_CONNECT_FAILED` — connecting failed and the platform gave no code.
+ * - `ERR_RXTLS_HANDSHAKE_TIMEOUT` — the TLS handshake did not finish within `handshakeTimeout`
+ *   (client, `listen`'s `clientError`, `listenStartTls`).
+ * - `ERR_RXTLS_HANDSHAKE_FAILED` — the TLS handshake failed and Node/OpenSSL gave no code.
+ * - `ERR_RXTLS_NO_PEER_CERTIFICATE` — the server presented no certificate (or a resumed session
+ *   came with none rxtls can judge).
+ * - `ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE` — the peer's certificate could not be read.
+ * - `ERR_RXTLS_CLOSE_TIMEOUT` — after our close, the peer did not close within `closeTimeout`.
+ * - `ERR_RXTLS_TLS_TRUNCATED` — with `detectTruncation`, the peer closed TCP without a TLS
+ *   close_notify: the data may have been cut short.
+ * - `ERR_RXTLS_LISTEN` — a server could not listen and the OS gave no code.
+ * - `ERR_RXTLS_WEBSOCKET_CONNECT_FAILED` — the WebSocket failed or closed before it opened.
+ * - `ERR_RXTLS_WEBSOCKET_ERROR` — an open WebSocket failed.
+ * - `ERR_RXTLS_WEBSOCKET_CLOSED` — an open WebSocket closed with a code other than 1000.
+ *
+ * @example
+ * ```ts
+ * import { RXTLS_TRANSPORT_ERROR_CODES } from 'rxtls';
+ * console.log(RXTLS_TRANSPORT_ERROR_CODES.includes('ERR_RXTLS_HANDSHAKE_TIMEOUT')); // true
+ * ```
+ */
+export const RXTLS_TRANSPORT_ERROR_CODES = [
+  'ERR_RXTLS_CONNECT_TIMEOUT',
+  'ERR_RXTLS_CONNECT_FAILED',
+  'ERR_RXTLS_HANDSHAKE_TIMEOUT',
+  'ERR_RXTLS_HANDSHAKE_FAILED',
+  'ERR_RXTLS_NO_PEER_CERTIFICATE',
+  'ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE',
+  'ERR_RXTLS_CLOSE_TIMEOUT',
+  'ERR_RXTLS_TLS_TRUNCATED',
+  'ERR_RXTLS_LISTEN',
+  'ERR_RXTLS_WEBSOCKET_CONNECT_FAILED',
+  'ERR_RXTLS_WEBSOCKET_ERROR',
+  'ERR_RXTLS_WEBSOCKET_CLOSED',
+] as const;
+
+/**
+ * Codes of {@link TransportError} that come from the OS, OpenSSL or Node and pass through
+ * unchanged; the ones rxtls documents (docs/errors.md). Any other `ERR_SSL_*` code is OpenSSL's
+ * reason, upper-cased, and passes through too.
+ *
+ * @example
+ * ```ts
+ * import { PASS_THROUGH_TRANSPORT_ERROR_CODES } from 'rxtls';
+ * console.log(PASS_THROUGH_TRANSPORT_ERROR_CODES.includes('ECONNREFUSED')); // true
+ * ```
+ */
+export const PASS_THROUGH_TRANSPORT_ERROR_CODES = [
+  // the OS, connecting
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  // the OS, listening
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'EACCES',
+  // OpenSSL, through Node
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL',
+  'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+  'ERR_SSL_VERSION_TOO_LOW',
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_NO_SHARED_CIPHER',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_HTTP_REQUEST',
+] as const;
+
+/**
+ * Every code a {@link TransportError} (or a server's `clientError`) can carry that rxtls
+ * documents: rxtls's own ({@link RXTLS_TRANSPORT_ERROR_CODES}) and the OS/OpenSSL ones that pass
+ * through ({@link PASS_THROUGH_TRANSPORT_ERROR_CODES}). Fields are typed
+ * `TransportErrorCode | (string & {})`, so another OpenSSL code still type-checks.
+ *
+ * @example
+ * ```ts
+ * import type { TransportErrorCode } from 'rxtls';
+ * const retryable = (code: TransportErrorCode | (string & {})) =>
+ *   code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ERR_RXTLS_CONNECT_TIMEOUT' || code === 'ERR_RXTLS_HANDSHAKE_TIMEOUT';
+ * ```
+ */
+export type TransportErrorCode = (typeof RXTLS_TRANSPORT_ERROR_CODES)[number] | (typeof PASS_THROUGH_TRANSPORT_ERROR_CODES)[number];
+
+/**
+ * The codes of the framing errors: `ERR_RXTLS_LINE_TOO_LONG` (a line past `maxLength`),
+ * `ERR_RXTLS_LITERAL_TOO_LONG` (a literal past `maxLiteralLength`), `ERR_RXTLS_FRAME_TRUNCATED`
+ * (the stream ended inside an announced literal or byte frame), `ERR_RXTLS_FRAME_MISUSE` (a
+ * `FrameDecoder` asked for bytes when it cannot give them).
+ *
+ * @example
+ * ```ts
+ * import { FRAME_ERROR_CODES } from 'rxtls';
+ * console.log(FRAME_ERROR_CODES.length); // 4
+ * ```
+ */
+export const FRAME_ERROR_CODES = [
+  'ERR_RXTLS_LINE_TOO_LONG',
+  'ERR_RXTLS_LITERAL_TOO_LONG',
+  'ERR_RXTLS_FRAME_TRUNCATED',
+  'ERR_RXTLS_FRAME_MISUSE',
+] as const;
+
+/**
+ * The code of a framing error (`FrameError` and its subclasses `LineTooLongError`,
+ * `LiteralTooLongError`).
+ *
+ * @example
+ * ```ts
+ * import { FrameError, type FrameErrorCode } from 'rxtls';
+ * const advice: Record<FrameErrorCode, string> = {
+ *   ERR_RXTLS_LINE_TOO_LONG: 'raise lines({ maxLength }) or fix the peer',
+ *   ERR_RXTLS_LITERAL_TOO_LONG: 'raise lines({ maxLiteralLength })',
+ *   ERR_RXTLS_FRAME_TRUNCATED: 'the peer closed mid-literal: retry',
+ *   ERR_RXTLS_FRAME_MISUSE: 'a bug in the framer',
+ * };
+ * const explain = (e: unknown) => (e instanceof FrameError ? advice[e.code] : undefined);
+ * ```
+ */
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
+
+/**
+ * Every code rxtls itself invents, of any error class: the transport codes, the class codes
+ * (`ERR_RXTLS_INVALID_OPTION`, `ERR_RXTLS_WRITE_BUFFER_FULL`, `ERR_RXTLS_RUNTIME_UNSUPPORTED`) and
+ * the framing codes. All are `ERR_RXTLS_<CONDITION>`.
+ *
+ * @example
+ * ```ts
+ * import { RXTLS_ERROR_CODES } from 'rxtls';
+ * const ours = (code: string) => (RXTLS_ERROR_CODES as readonly string[]).includes(code);
+ * ```
+ */
+export const RXTLS_ERROR_CODES = [
+  ...RXTLS_TRANSPORT_ERROR_CODES,
+  'ERR_RXTLS_INVALID_OPTION',
+  'ERR_RXTLS_WRITE_BUFFER_FULL',
+  'ERR_RXTLS_RUNTIME_UNSUPPORTED',
+  ...FRAME_ERROR_CODES,
+] as const;
+
+/**
+ * A code rxtls invents ({@link RXTLS_ERROR_CODES}).
+ *
+ * @example
+ * ```ts
+ * import type { RxtlsErrorCode } from 'rxtls';
+ * const code: RxtlsErrorCode = 'ERR_RXTLS_CLOSE_TIMEOUT';
+ * ```
+ */
+export type RxtlsErrorCode = (typeof RXTLS_ERROR_CODES)[number];
+
+/**
+ * OpenSSL's certificate-verification codes (`X509_V_ERR_*` without the prefix, as Node reports
+ * them in `authorizationError`), each of which rxtls reports with OpenSSL's own wording.
+ *
+ * @example
+ * ```ts
+ * import { OPENSSL_CERT_ERROR_CODES } from 'rxtls';
+ * console.log(OPENSSL_CERT_ERROR_CODES.includes('CERT_HAS_EXPIRED')); // true
+ * ```
+ */
+export const OPENSSL_CERT_ERROR_CODES = [
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'OUT_OF_MEM',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'UNSPECIFIED',
+  'KEYUSAGE_NO_CERTSIGN',
+  'KEYUSAGE_NO_DIGITAL_SIGNATURE',
+  'INVALID_NON_CA',
+  'PATH_LOOP',
+  'INVALID_EXTENSION',
+  'EXCLUDED_VIOLATION',
+  'PERMITTED_VIOLATION',
+  'UNSUPPORTED_SIGNATURE_ALGORITHM',
+  'EE_KEY_TOO_SMALL',
+  'CA_KEY_TOO_SMALL',
+  'CA_MD_TOO_WEAK',
+] as const;
+
+/**
+ * Certificate-problem codes rxtls raises itself, in the same bare form as OpenSSL's:
+ * `ERR_TLS_CERT_ALTNAME_INVALID` (Node's name for a hostname mismatch, which rxtls checks
+ * itself), `NO_PEER_CERTIFICATE` (no certificate to judge), and the policies' verdicts —
+ * `PIN_MISMATCH` (`pin()`), `PIN_CHANGED` (`trustOnFirstUse()`), `FINGERPRINT_MISMATCH`
+ * (`fingerprint()`), `CUSTOM_REJECTED` (`custom()` returned `false`), `POLICY_ERROR` (a policy
+ * threw or rejected).
+ *
+ * @example
+ * ```ts
+ * import { POLICY_CERT_ERROR_CODES } from 'rxtls';
+ * console.log(POLICY_CERT_ERROR_CODES.includes('PIN_MISMATCH')); // true
+ * ```
+ */
+export const POLICY_CERT_ERROR_CODES = [
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'NO_PEER_CERTIFICATE',
+  'PIN_MISMATCH',
+  'PIN_CHANGED',
+  'FINGERPRINT_MISMATCH',
+  'CUSTOM_REJECTED',
+  'POLICY_ERROR',
+] as const;
+
+/**
+ * An OpenSSL verification code ({@link OPENSSL_CERT_ERROR_CODES}).
+ *
+ * @example
+ * ```ts
+ * import type { OpenSslCertErrorCode } from 'rxtls';
+ * const expired: OpenSslCertErrorCode = 'CERT_HAS_EXPIRED';
+ * ```
+ */
+export type OpenSslCertErrorCode = (typeof OPENSSL_CERT_ERROR_CODES)[number];
+
+/**
+ * The code of a `CertError`: one of OpenSSL's verification codes, or one rxtls's checks and
+ * policies raise ({@link POLICY_CERT_ERROR_CODES}). `CertError.code` is typed
+ * `CertErrorCode | (string & {})`: a custom policy may add codes of its own.
+ *
+ * @example
+ * ```ts
+ * import type { CertErrorCode } from 'rxtls';
+ * const tolerable: readonly CertErrorCode[] = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID'];
+ * ```
+ */
+export type CertErrorCode = OpenSslCertErrorCode | (typeof POLICY_CERT_ERROR_CODES)[number];
+
 /** A JavaScript runtime rxtls knows how to tell apart. */
 export interface RuntimeInfo {
   /** `'Node'`, or a runtime that provides `node:tls` itself. */
@@ -28,13 +302,28 @@ export interface RuntimeInfo {
  */
 export type RuntimeFeature = 'securityLevel' | 'sessionResumption';
 
-/** The connection could not be established: DNS, refused, reset or closed before the handshake finished, timeouts, TLS alerts. */
+/**
+ * The connection could not be established or did not end well: DNS, refused, reset or closed
+ * before the handshake finished, timeouts, TLS alerts, a truncated or unanswered close.
+ *
+ * @example
+ * ```ts
+ * import { connect, TransportError } from 'rxtls';
+ * connect({ host: 'example.com', port: 443, handshakeTimeout: 100 }).subscribe({
+ *   error: (e) => e instanceof TransportError && e.code === 'ERR_RXTLS_HANDSHAKE_TIMEOUT' && console.log('slow server'),
+ * });
+ * ```
+ */
 export class TransportError extends Error {
   /** The error class, for logs. */
   override readonly name = 'TransportError';
   constructor(
-    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `ETIMEDOUT` (connect timeout), `HANDSHAKE_TIMEOUT`, or an OpenSSL code such as `ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION`. */
-    readonly code: string,
+    /**
+     * rxtls's own (`ERR_RXTLS_CONNECT_TIMEOUT`, `ERR_RXTLS_HANDSHAKE_TIMEOUT`, …), an OS code
+     * (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`) or an OpenSSL one (`ERR_SSL_*`): see
+     * {@link TransportErrorCode}.
+     */
+    readonly code: TransportErrorCode | (string & {}),
     /** The host connected to. */
     readonly host: string,
     /** The port connected to. */
@@ -51,7 +340,7 @@ export class InvalidOptionError extends Error {
   /** The error class, for logs. */
   override readonly name = 'InvalidOptionError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_INVALID_OPTION';
+  readonly code = 'ERR_RXTLS_INVALID_OPTION' satisfies RxtlsErrorCode;
   constructor(
     /** The option at fault. */
     readonly option: string,
@@ -69,7 +358,7 @@ export class WriteBufferFullError extends Error {
   /** The error class, for logs. */
   override readonly name = 'WriteBufferFullError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_WRITE_BUFFER_FULL';
+  readonly code = 'ERR_RXTLS_WRITE_BUFFER_FULL' satisfies RxtlsErrorCode;
   constructor(
     /** The bound in force, in bytes. */
     readonly limit: number,
@@ -100,7 +389,7 @@ export class RuntimeUnsupportedError extends Error {
   /** The error class, for logs. */
   override readonly name = 'RuntimeUnsupportedError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_RUNTIME_UNSUPPORTED';
+  readonly code = 'ERR_RXTLS_RUNTIME_UNSUPPORTED' satisfies RxtlsErrorCode;
   constructor(
     /** The runtime that lacks the feature. */
     readonly runtime: RuntimeInfo,

@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import type { CertErrorCode } from './errors';
 
 /** One certificate of the peer's chain, summarised. */
 export interface CertificateSummary {
@@ -75,13 +76,15 @@ export interface SessionInfo {
 }
 
 /**
- * One problem found with the peer's certificate. `code` is stable: OpenSSL/Node codes such as
- * `CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, or rxtls's
- * own such as `PIN_MISMATCH`. `reason` is human, in OpenSSL's wording where OpenSSL has one.
+ * One problem found with the peer's certificate. `code` is stable, and of two families in one
+ * bare form: OpenSSL's verification codes, unchanged (`CERT_HAS_EXPIRED`,
+ * `DEPTH_ZERO_SELF_SIGNED_CERT`, …), and those rxtls's checks and policies raise
+ * (`ERR_TLS_CERT_ALTNAME_INVALID`, `PIN_MISMATCH`, `POLICY_ERROR`, …) — see {@link CertErrorCode}.
+ * A custom policy may add its own. `reason` is human, in OpenSSL's wording where OpenSSL has one.
  */
 export interface CertError {
-  /** A stable code: an OpenSSL/Node code such as `CERT_HAS_EXPIRED`, or rxtls's own such as `PIN_MISMATCH`. */
-  readonly code: string;
+  /** A stable code: an OpenSSL code such as `CERT_HAS_EXPIRED`, rxtls's own such as `PIN_MISMATCH`, or a custom policy's. */
+  readonly code: CertErrorCode | (string & {});
   /** What is wrong, for people, in OpenSSL's wording where it has one. */
   readonly reason: string;
   /** Subject of the certificate the problem is about, when it is about one certificate. */
@@ -122,7 +125,7 @@ export interface TlsWriter {
   /**
    * Flushes what is queued, sends close_notify and half-closes; the peer's reply ends the stream.
    * The peer has `timeout.ms` to close (without `timeout`, the connection's `closeTimeout`);
-   * then the socket is destroyed and `closed` carries a `CLOSE_TIMEOUT` error naming
+   * then the socket is destroyed and `closed` carries an `ERR_RXTLS_CLOSE_TIMEOUT` error naming
    * `timeout.option`. The first call starts the close and its bound; later calls change nothing.
    */
   end(timeout?: CloseTimeout): void;
@@ -132,7 +135,7 @@ export interface TlsWriter {
 
 /**
  * How long the peer has to answer our close_notify with its own close, and the option that said
- * so: the `CLOSE_TIMEOUT` error names it, so a user can tell which knob to turn.
+ * so: the `ERR_RXTLS_CLOSE_TIMEOUT` error names it, so a user can tell which knob to turn.
  *
  * @example
  * ```ts

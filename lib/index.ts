@@ -72,7 +72,23 @@ export type {
   WebSocketEvent,
   WebSocketInfo,
 } from './events';
-export { InvalidOptionError, RuntimeUnsupportedError, TransportError, WriteBufferFullError } from './errors';
+export {
+  FRAME_ERROR_CODES,
+  InvalidOptionError,
+  OPENSSL_CERT_ERROR_CODES,
+  PASS_THROUGH_TRANSPORT_ERROR_CODES,
+  POLICY_CERT_ERROR_CODES,
+  RXTLS_ERROR_CODES,
+  RXTLS_TRANSPORT_ERROR_CODES,
+  RuntimeUnsupportedError,
+  TransportError,
+  WriteBufferFullError,
+  type CertErrorCode,
+  type FrameErrorCode,
+  type OpenSslCertErrorCode,
+  type RxtlsErrorCode,
+  type TransportErrorCode,
+} from './errors';
 export { currentRuntime, type RuntimeFeature, type RuntimeInfo } from './util/runtime';
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
@@ -82,7 +98,7 @@ export { lines, type LinesOptions } from './operators/lines';
 export { verify } from './operators/verify';
 
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
-export { LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 
 export type { HandshakeFacts, VerificationPolicy } from './policies/policy';
 export { allOf, anyOf } from './policies/combinators';

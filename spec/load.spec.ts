@@ -63,7 +63,7 @@ describe('load and faults (bounded, loopback)', () => {
     expect(Date.now() - started).toBeLessThan(4000); // served well within the stalled clients' timeout
     await eventually(() => seen.filter((e) => e.type === 'clientError').length === 200, 15_000, 'the 200 timeouts');
     expect(
-      seen.filter((e) => e.type === 'clientError').every((e) => e.type === 'clientError' && e.code === 'ERR_TLS_HANDSHAKE_TIMEOUT'),
+      seen.filter((e) => e.type === 'clientError').every((e) => e.type === 'clientError' && e.code === 'ERR_RXTLS_HANDSHAKE_TIMEOUT'),
     ).toBe(true);
     stalled.forEach((s) => s.destroy());
   }, 30_000);

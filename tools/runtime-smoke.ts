@@ -378,8 +378,12 @@ const checkTruncation: Check = async (context) => {
   failOn('bare FIN', cut.error);
   const closed = closedOf(cut.events);
   const code = (closed?.error as { code?: string } | undefined)?.code;
-  expectEqual('bare FIN', closed && { by: closed.by, clean: closed.clean, code }, { by: 'peer', clean: false, code: 'TLS_TRUNCATED' });
-  return 'close_notify is clean; a bare TCP FIN is TLS_TRUNCATED';
+  expectEqual('bare FIN', closed && { by: closed.by, clean: closed.clean, code }, {
+    by: 'peer',
+    clean: false,
+    code: 'ERR_RXTLS_TLS_TRUNCATED',
+  });
+  return 'close_notify is clean; a bare TCP FIN is ERR_RXTLS_TLS_TRUNCATED';
 };
 
 async function heard(events$: Observable<WebSocketEvent>): Promise<string[]> {

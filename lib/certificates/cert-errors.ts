@@ -1,10 +1,11 @@
+import type { CertErrorCode, OpenSslCertErrorCode } from '../errors';
 import type { CertError } from '../events';
 
 /**
  * OpenSSL's own wording (OpenSSL 3, `X509_verify_cert_error_string`) for the verification
  * codes Node reports, so that `reason` reads the same as `openssl s_client` prints it.
  */
-const OPENSSL_REASONS: Readonly<Record<string, string>> = {
+const OPENSSL_REASONS: Readonly<Record<OpenSslCertErrorCode, string>> = {
   UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
   UNABLE_TO_GET_CRL: 'unable to get certificate CRL',
   UNABLE_TO_DECRYPT_CERT_SIGNATURE: "unable to decrypt certificate's signature",
@@ -48,9 +49,14 @@ const OPENSSL_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** Builds a {@link CertError}, taking OpenSSL's wording for `reason` when the code is OpenSSL's. */
-export function certError(code: string, reason?: string, certificate?: string): CertError {
-  const text = reason ?? OPENSSL_REASONS[code] ?? code.toLowerCase().replace(/_/g, ' ');
+export function certError(code: CertErrorCode | (string & {}), reason?: string, certificate?: string): CertError {
+  const text = reason ?? opensslReason(code) ?? code.toLowerCase().replace(/_/g, ' ');
   return certificate === undefined ? { code, reason: text } : { code, reason: text, certificate };
+}
+
+/** OpenSSL's wording for `code`, when it is one of OpenSSL's verification codes. */
+export function opensslReason(code: string): string | undefined {
+  return Object.hasOwn(OPENSSL_REASONS, code) ? OPENSSL_REASONS[code as OpenSslCertErrorCode] : undefined;
 }
 
 /** Keeps the first error of each code and certificate, in order. */
@@ -69,7 +75,7 @@ export function uniqueCertErrors(errors: readonly CertError[]): CertError[] {
  * reports the rest as `UNSPECIFIED`; its handle's `verifyError()` still carries OpenSSL's own
  * reason, which names the code exactly (`EE_KEY_TOO_SMALL`, `INVALID_CA`, `CA_MD_TOO_WEAK`, …).
  */
-export function opensslVerdict(socket: { readonly authorizationError?: unknown }): string | undefined {
+export function opensslVerdict(socket: { readonly authorizationError?: unknown }): CertErrorCode | (string & {}) | undefined {
   const code = typeof socket.authorizationError === 'string' && socket.authorizationError !== '' ? socket.authorizationError : undefined;
   if (code !== 'UNSPECIFIED') return code;
   // Private (`_handle`), and read only here: no public API carries OpenSSL's reason for the codes
@@ -81,7 +87,7 @@ export function opensslVerdict(socket: { readonly authorizationError?: unknown }
 }
 
 /** The code whose OpenSSL wording `reason` is (`'invalid CA certificate'` → `INVALID_CA`), if it is one. */
-export function opensslCodeFor(reason: string): string | undefined {
+export function opensslCodeFor(reason: string): OpenSslCertErrorCode | undefined {
   const wanted = reason.toLowerCase();
-  return Object.entries(OPENSSL_REASONS).find(([, text]) => text.toLowerCase() === wanted)?.[0];
+  return (Object.entries(OPENSSL_REASONS) as Array<[OpenSslCertErrorCode, string]>).find(([, text]) => text.toLowerCase() === wanted)?.[0];
 }

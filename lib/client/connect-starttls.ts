@@ -51,11 +51,17 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
       let connected = false;
       const timer = setTimeout(() => {
         subscriber.error(
-          new TransportError('ETIMEDOUT', host, port, `connect timed out after ${resolved.connectTimeout} ms (option connectTimeout)`),
+          new TransportError(
+            'ERR_RXTLS_CONNECT_TIMEOUT',
+            host,
+            port,
+            `connect timed out after ${resolved.connectTimeout} ms (option connectTimeout)`,
+          ),
         );
       }, resolved.connectTimeout);
       raw.on('error', (error: NodeJS.ErrnoException) => {
-        if (!connected) subscriber.error(new TransportError(error.code ?? 'ERR_CONNECT', host, port, error.message, { cause: error }));
+        if (!connected)
+          subscriber.error(new TransportError(error.code ?? 'ERR_RXTLS_CONNECT_FAILED', host, port, error.message, { cause: error }));
       });
       raw.once('connect', () => {
         clearTimeout(timer);

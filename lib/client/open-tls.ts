@@ -7,7 +7,7 @@ import { loadCa } from '../certificates/ca';
 import { defaultTrustAnchors, type TrustAnchors } from '../certificates/certificate-checks';
 import { handshakeFacts } from '../certificates/handshake-facts';
 import { DEFAULT_CIPHERS } from '../defaults';
-import { InvalidOptionError, TransportError } from '../errors';
+import { InvalidOptionError, TransportError, type TransportErrorCode } from '../errors';
 import type { ClosedEvent, DataEvent, HandshakeEvent, HandshakeFacts } from '../events';
 import type { ResolvedConnectOptions } from './connect-options';
 import { sessionInfo } from '../certificates/peer-info';
@@ -153,10 +153,14 @@ function start(
       tcp = socket;
     }
   } catch (error) {
-    subscriber.error(new TransportError('ERR_TLS_CONNECT', host, port, (error as Error).message, { cause: error }));
+    subscriber.error(
+      new TransportError('ERR_RXTLS_CONNECT_FAILED', host, port, `could not start the TLS connection: ${(error as Error).message}`, {
+        cause: error,
+      }),
+    );
     return undefined as never;
   }
-  const fail = (code: string, message: string, cause?: unknown) => {
+  const fail = (code: TransportErrorCode | (string & {}), message: string, cause?: unknown) => {
     subscriber.error(new TransportError(code, host, port, message, { cause }));
   };
   let ticket: Buffer | undefined;
@@ -164,7 +168,7 @@ function start(
 
   const startHandshakeTimer = () => {
     const handshakeTimer = timers.after(options.handshakeTimeout, () =>
-      fail('HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
+      fail('ERR_RXTLS_HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
     );
     socket.once('secureConnect', () => {
       timers.cancel(handshakeTimer);
@@ -175,7 +179,7 @@ function start(
     startHandshakeTimer();
   } else {
     const connectTimer = timers.after(options.connectTimeout, () =>
-      fail('ETIMEDOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
+      fail('ERR_RXTLS_CONNECT_TIMEOUT', `connect timed out after ${options.connectTimeout} ms (option connectTimeout)`),
     );
     tcp.once('connect', () => {
       timers.cancel(connectTimer);
@@ -188,7 +192,7 @@ function start(
     if (facts) factsByTicket.set(session, facts);
   });
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    if (!handshakeDone) fail(error.code ?? 'ERR_TLS', describe(error, options), error);
+    if (!handshakeDone) fail(error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED', describe(error, options), error);
   });
   socket.once('close', () => {
     // 'error' has normally reported it already; error() after error() is a no-op.
@@ -199,7 +203,7 @@ function start(
     try {
       facts = handshakeFacts(socket, { servername, anchors });
     } catch (error) {
-      fail('ERR_TLS_PEER_CERTIFICATE', `could not read the peer's certificate: ${(error as Error).message}`, error);
+      fail('ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE', `could not read the peer's certificate: ${(error as Error).message}`, error);
       return;
     }
     if (!facts && socket.isSessionReused() && options.session) {
@@ -208,7 +212,7 @@ function start(
     }
     if (!facts) {
       fail(
-        'ERR_TLS_NO_PEER_CERTIFICATE',
+        'ERR_RXTLS_NO_PEER_CERTIFICATE',
         socket.isSessionReused()
           ? 'the session was resumed without a certificate, and the ticket (option session) was not issued to this process'
           : 'the server presented no certificate',

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_LINE_LENGTH } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { LineTooLongError } from './frame-errors';
+import { FrameError, LineTooLongError } from './frame-errors';
 
 /**
  * Text encodings a line can be decoded with.
@@ -93,6 +93,8 @@ export class FrameDecoder {
   private pendingLength = 0;
   /** Bytes still wanted in byte mode; 0 in line mode. */
   private wanted = 0;
+  /** The size of the byte frame being read, for messages. */
+  private frameLength = 0;
   /** Set when the sink switched to byte mode while a chunk was being cut into lines. */
   // Stryker disable next-line BooleanLiteral: push() clears it before any cutter reads it
   private switched = false;
@@ -130,18 +132,28 @@ export class FrameDecoder {
   /**
    * Switches to byte mode: the next `n` bytes go to `sink.bytes` as one Buffer, then line mode
    * resumes. Call it from `sink.line` (the rest of the current chunk is then read as bytes) or
-   * between pushes. `n = 0` delivers an empty Buffer at once.
+   * between pushes. `n = 0` delivers an empty Buffer at once. Throws a {@link FrameError}
+   * (`ERR_RXTLS_FRAME_MISUSE`) while a byte frame is still being read or a line is half read.
    */
   readBytes(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError('readBytes', n, 'must be a non-negative integer');
-    if (this.wanted > 0) throw new Error('readBytes called while already reading bytes');
-    if (this.pendingLength > 0) throw new Error('readBytes called in the middle of a line');
+    if (this.wanted > 0)
+      throw new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        `cannot start a ${n}-byte frame: ${this.wanted} bytes of the current ${this.frameLength}-byte frame are still to come; ask for the next one once sink.bytes() received this one`,
+      );
+    if (this.pendingLength > 0)
+      throw new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        `cannot start a ${n}-byte frame in the middle of a line (${this.pendingLength} bytes of it buffered); ask for it from sink.line(), right after the line that announces it`,
+      );
     this.wanted = n;
+    this.frameLength = n;
     this.emptyFrameDue = n === 0;
     this.switched = true;
   }
 
-  /** Cuts `chunk` into frames, calling `sink` for each. Throws {@link LineTooLongError}. */
+  /** Cuts `chunk` into frames, calling `sink` for each. Throws {@link LineTooLongError}, or a {@link FrameError} for a sink without `bytes()`. */
   push(chunk: Buffer, sink: FrameSink): void {
     let offset = 0;
     for (;;) {
@@ -160,13 +172,18 @@ export class FrameDecoder {
 
   /**
    * Ends the input: returns the incomplete last line (decoded, `\r` stripped), or `undefined`
-   * when there is none. Throws when the input ended in the middle of a `readBytes` frame.
+   * when there is none. Throws a {@link FrameError} (`ERR_RXTLS_FRAME_TRUNCATED`) when the
+   * input ended in the middle of a byte frame (an announced literal).
    */
   end(): string | undefined {
     if (this.wanted > 0 || this.emptyFrameDue) {
       const missing = this.wanted;
+      const length = this.frameLength;
       this.reset();
-      throw new Error(`input ended ${missing} bytes short of a readBytes frame`);
+      throw new FrameError(
+        'ERR_RXTLS_FRAME_TRUNCATED',
+        `the stream ended ${missing} bytes short of a ${length}-byte literal it announced: the peer closed in the middle of it, so the incomplete literal is not delivered`,
+      );
     }
     if (this.pendingLength === 0) return undefined;
     const rest = this.takePending();
@@ -178,13 +195,18 @@ export class FrameDecoder {
     this.pending = [];
     this.pendingLength = 0;
     this.wanted = 0;
+    this.frameLength = 0;
     // Stryker disable next-line BooleanLiteral: push() clears it before any cutter reads it
     this.switched = false;
     this.emptyFrameDue = false;
   }
 
   private deliverBytes(frame: Buffer, sink: FrameSink): void {
-    if (!sink.bytes) throw new Error('readBytes was used but the sink has no bytes() handler');
+    if (!sink.bytes)
+      throw new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        `a ${frame.length}-byte frame is ready but the sink has no bytes() handler: a FrameSink that asks for byte frames must have bytes(frame) to receive them`,
+      );
     sink.bytes(frame);
   }
 

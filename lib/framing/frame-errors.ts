@@ -1,3 +1,32 @@
+import type { FrameErrorCode } from '../errors';
+
+/**
+ * The stream could not be cut into frames: a line or literal past its bound, the input ending
+ * inside an announced literal, or a {@link FrameDecoder} asked for bytes it cannot give. The
+ * stream fails with it (and the connection is torn down). `code` tells which
+ * ({@link FrameErrorCode}); {@link LineTooLongError} and {@link LiteralTooLongError} are
+ * FrameErrors too, so one `instanceof FrameError` catches every framing failure.
+ *
+ * @example
+ * ```ts
+ * import { connect, FrameError, lines } from 'rxtls';
+ * connect({ host: 'imap.example.com', port: 993 })
+ *   .pipe(lines({ literal: (text) => Number(/\{(\d+)\}$/.exec(text)?.[1] ?? NaN) || undefined }))
+ *   .subscribe({ error: (e) => e instanceof FrameError && console.error(e.code, e.message) }); // ERR_RXTLS_FRAME_TRUNCATED …
+ * ```
+ */
+export class FrameError extends Error {
+  /** The error class, for logs. */
+  override readonly name: string = 'FrameError';
+  constructor(
+    /** A stable code to match on. */
+    readonly code: FrameErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * A line grew past `maxLength` bytes without a delimiter. The stream fails with it (and the
  * connection is torn down) rather than buffering without bound.
@@ -9,18 +38,18 @@
  * console.log(error.message); // line exceeds maxLength: 70000 bytes seen without a delimiter, limit 65536
  * ```
  */
-export class LineTooLongError extends Error {
+export class LineTooLongError extends FrameError {
   /** The error class, for logs. */
   override readonly name = 'LineTooLongError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_LINE_TOO_LONG';
+  declare readonly code: 'ERR_RXTLS_LINE_TOO_LONG';
   constructor(
     /** The `maxLength` in force, in bytes. */
     readonly limit: number,
     /** Bytes of the line seen when the limit was passed. */
     readonly seen: number,
   ) {
-    super(`line exceeds maxLength: ${seen} bytes seen without a delimiter, limit ${limit}`);
+    super('ERR_RXTLS_LINE_TOO_LONG', `line exceeds maxLength: ${seen} bytes seen without a delimiter, limit ${limit}`);
   }
 }
 
@@ -34,17 +63,17 @@ export class LineTooLongError extends Error {
  * console.log(new LiteralTooLongError(1024, 5000).message); // literal of 5000 bytes exceeds maxLiteralLength 1024
  * ```
  */
-export class LiteralTooLongError extends Error {
+export class LiteralTooLongError extends FrameError {
   /** The error class, for logs. */
   override readonly name = 'LiteralTooLongError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_LITERAL_TOO_LONG';
+  declare readonly code: 'ERR_RXTLS_LITERAL_TOO_LONG';
   constructor(
     /** The `maxLiteralLength` in force, in bytes. */
     readonly limit: number,
     /** The size the line announced. */
     readonly announced: number,
   ) {
-    super(`literal of ${announced} bytes exceeds maxLiteralLength ${limit}`);
+    super('ERR_RXTLS_LITERAL_TOO_LONG', `literal of ${announced} bytes exceeds maxLiteralLength ${limit}`);
   }
 }

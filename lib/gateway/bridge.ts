@@ -1,5 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { TransportError } from '../errors';
 import { timerSet } from '../util/timer-set';
 import type { BridgeSummary } from './bridge-summary';
 
@@ -19,7 +20,7 @@ const MAX_REASON_BYTES = 123;
  */
 export function bridge(
   client: WebSocket,
-  target: { readonly socket: TLSSocket; readonly transportEnded?: () => boolean },
+  target: { readonly socket: TLSSocket; readonly host: string; readonly port: number; readonly transportEnded?: () => boolean },
   limits: { readonly maxBufferedBytes: number; readonly closeTimeout: number },
   done: (summary: BridgeSummary) => void,
 ): { shutdown(): void } {
@@ -61,9 +62,12 @@ export function bridge(
     closedBy ??= 'target';
     if (transportEnded?.()) {
       // TCP ended before TLS did: no close_notify, so what arrived may be cut short. Say so.
-      error ??= Object.assign(new Error('the TLS service closed TCP without a TLS close_notify: the data may have been truncated'), {
-        code: 'TLS_TRUNCATED',
-      });
+      error ??= new TransportError(
+        'ERR_RXTLS_TLS_TRUNCATED',
+        target.host,
+        target.port,
+        'the TLS service closed TCP without a TLS close_notify: the data may have been truncated',
+      );
       return;
     }
     targetEnded = true;

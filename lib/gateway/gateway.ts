@@ -201,7 +201,7 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
             const id = nextId;
             nextId += 1;
             subscriber.next({ type: 'bridged', id, target: key, ...who, peer: event.peer });
-            const running = bridge(client, event, resolved, (summary) => {
+            const running = bridge(client, { ...event, host: target.host, port: target.port }, resolved, (summary) => {
               release();
               bridges.delete(running);
               subscriber.next({ type: 'bridgeClosed', id, target: key, ...summary });

@@ -26,9 +26,9 @@ export interface GracefulShutdownOptions {
  * Turns an unsubscribe (or a completing `take`/`takeUntil` downstream) into a graceful close:
  * flush pending writes, send close_notify, wait for the peer's close up to `timeout`, then
  * destroy the socket. Without it, unsubscribing destroys the socket at once. `onClosed` learns
- * how it ended: `clean: true` when the peer closed in time, `clean: false` with a `CLOSE_TIMEOUT`
- * error naming `gracefulShutdown timeout` when it did not, or — with
- * `connect({ detectTruncation: true })` — `TLS_TRUNCATED` when it dropped TCP without its own
+ * how it ended: `clean: true` when the peer closed in time, `clean: false` with an
+ * `ERR_RXTLS_CLOSE_TIMEOUT` error naming `gracefulShutdown timeout` when it did not, or — with
+ * `connect({ detectTruncation: true })` — `ERR_RXTLS_TLS_TRUNCATED` when it dropped TCP without its own
  * close_notify. This is QtSSLSocket's `delayedCloseFinished`.
  *
  * `timeout` governs the close this operator starts, longer or shorter than `connect`'s

@@ -6,8 +6,9 @@ import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder
 import { LiteralTooLongError } from '../framing/frame-errors';
 
 /** Thrown inside the decoder's loop to stop it when STARTTLS began mid-chunk; never escapes. */
+class UpgradeCut extends Error {}
 // Stryker disable next-line StringLiteral: the message is never seen; the error is only compared by identity
-const UPGRADE_CUT = new Error('plaintext after STARTTLS is discarded');
+const UPGRADE_CUT = new UpgradeCut('plaintext after STARTTLS is discarded');
 
 /**
  * Options of {@link lines}.

@@ -113,10 +113,10 @@ function plaintextServerConnection(
         () =>
           tls.destroy(
             new TransportError(
-              'HANDSHAKE_TIMEOUT',
+              'ERR_RXTLS_HANDSHAKE_TIMEOUT',
               limits.host,
               limits.port,
-              `TLS handshake did not finish within ${options.handshakeTimeout} ms`,
+              `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`,
             ),
           ),
         options.handshakeTimeout,

@@ -94,10 +94,14 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
         const { remoteAddress, remotePort } = socket;
         socket.destroy();
+        // Node names its own handshake timer's expiry; rxtls has one code per condition, the client's.
+        const timedOut = error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
         subscriber.next({
           type: 'clientError',
-          code: error.code ?? 'ERR_TLS',
-          message: error.message,
+          code: timedOut ? 'ERR_RXTLS_HANDSHAKE_TIMEOUT' : (error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED'),
+          message: timedOut
+            ? `TLS handshake did not finish within ${resolved.handshakeTimeout} ms (option handshakeTimeout)`
+            : error.message,
           ...(remoteAddress && { remoteAddress }),
           ...(remotePort && { remotePort }),
         });

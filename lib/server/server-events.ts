@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { TransportErrorCode } from '../errors';
 
 /**
  * A server listens.
@@ -55,8 +56,13 @@ export interface ConnectionEvent<E> {
 export interface ClientErrorEvent {
   /** The discriminant: match on it. */
   readonly type: 'clientError';
-  /** `ERR_TLS_HANDSHAKE_TIMEOUT`, an OpenSSL code such as `ERR_SSL_WRONG_VERSION_NUMBER`, or `ECONNRESET`. */
-  readonly code: string;
+  /**
+   * The same codes a client's {@link TransportError} carries for the same condition:
+   * `ERR_RXTLS_HANDSHAKE_TIMEOUT` (past `handshakeTimeout`), an OpenSSL code such as
+   * `ERR_SSL_WRONG_VERSION_NUMBER` or `ERR_SSL_HTTP_REQUEST`, `ECONNRESET`, or
+   * `ERR_RXTLS_HANDSHAKE_FAILED` when Node gave none. See {@link TransportErrorCode}.
+   */
+  readonly code: TransportErrorCode | (string & {});
   /** What happened, for people. */
   readonly message: string;
   /** The client's address, when known. */

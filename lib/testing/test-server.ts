@@ -115,7 +115,7 @@ export async function startTlsServer(behaviour: TlsServerBehaviour): Promise<Tes
  * import { startSilentServer } from 'rxtls/testing';
  * import { connect } from 'rxtls';
  * const silent = await startSilentServer();
- * connect({ host: '127.0.0.1', port: silent.port, handshakeTimeout: 200 }).subscribe({ error: (e) => console.log(e.code) }); // HANDSHAKE_TIMEOUT
+ * connect({ host: '127.0.0.1', port: silent.port, handshakeTimeout: 200 }).subscribe({ error: (e) => console.log(e.code) }); // ERR_RXTLS_HANDSHAKE_TIMEOUT
  * ```
  */
 export async function startSilentServer(): Promise<TestServer> {

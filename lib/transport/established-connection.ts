@@ -43,7 +43,7 @@ export function establishedConnection(
     // callback can deliver TCP's end: so TCP ended first only when there was no close_notify.
     if (limits.transportEnded?.()) {
       lastError ??= new TransportError(
-        'TLS_TRUNCATED',
+        'ERR_RXTLS_TLS_TRUNCATED',
         limits.host,
         limits.port,
         'the peer closed TCP without a TLS close_notify: the data may have been truncated',
@@ -68,7 +68,7 @@ export function establishedConnection(
     // The peer has that long to answer our close_notify with its own close.
     closeTimer = setTimeout(() => {
       lastError ??= new TransportError(
-        'CLOSE_TIMEOUT',
+        'ERR_RXTLS_CLOSE_TIMEOUT',
         limits.host,
         limits.port,
         `peer did not close within ${bound.ms} ms of our close_notify (option ${bound.option})`,

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { closeTimeoutOf } from '../transport/close-timeout';
-import { TransportError, WriteBufferFullError } from '../errors';
+import { TransportError, WriteBufferFullError, type TransportErrorCode } from '../errors';
 import { timerSet } from '../util/timer-set';
 import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketLike } from './websocket-like';
@@ -69,7 +69,7 @@ export function webSocketEvents(
       subscriber.next(event);
       subscriber.complete();
     };
-    const failToOpen = (code: string, message: string) => {
+    const failToOpen = (code: TransportErrorCode | (string & {}), message: string) => {
       finished = true;
       subscriber.error(new TransportError(code, host, port, message));
     };
@@ -84,7 +84,7 @@ export function webSocketEvents(
           by: 'local',
           clean: false,
           error: new TransportError(
-            'CLOSE_TIMEOUT',
+            'ERR_RXTLS_CLOSE_TIMEOUT',
             host,
             port,
             `the server did not answer our WebSocket close within ${bound.ms} ms (option ${bound.option})`,
@@ -127,7 +127,7 @@ export function webSocketEvents(
 
     const connectTimer = after(limits.connectTimeout, () => {
       if (opened || finished) return;
-      failToOpen('ETIMEDOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
+      failToOpen('ERR_RXTLS_CONNECT_TIMEOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
     });
     socket.onopen = () => {
       if (finished) return;
@@ -142,10 +142,10 @@ export function webSocketEvents(
       if (finished) return;
       const detail = errorDetail(event);
       if (!opened) {
-        failToOpen(detail.code ?? 'WEBSOCKET_CONNECT_FAILED', `could not open the WebSocket to ${url.href}: ${detail.message}`);
+        failToOpen(detail.code ?? 'ERR_RXTLS_WEBSOCKET_CONNECT_FAILED', `could not open the WebSocket to ${url.href}: ${detail.message}`);
         return;
       }
-      failure ??= new TransportError(detail.code ?? 'WEBSOCKET_ERROR', host, port, `the WebSocket failed: ${detail.message}`);
+      failure ??= new TransportError(detail.code ?? 'ERR_RXTLS_WEBSOCKET_ERROR', host, port, `the WebSocket failed: ${detail.message}`);
       // A close event normally follows with the code; wait for it, but not forever.
       after(socket.readyState === CLOSED ? 0 : limits.closeTimeout, () =>
         finish({ type: 'closed', by: closedByUs ? 'local' : 'peer', clean: false, error: failure }),
@@ -154,13 +154,16 @@ export function webSocketEvents(
     socket.onclose = ({ code, reason }) => {
       if (finished) return;
       if (!opened) {
-        failToOpen('WEBSOCKET_CONNECT_FAILED', `the WebSocket to ${url.href} closed before it opened: ${describeClose(code, reason)}`);
+        failToOpen(
+          'ERR_RXTLS_WEBSOCKET_CONNECT_FAILED',
+          `the WebSocket to ${url.href} closed before it opened: ${describeClose(code, reason)}`,
+        );
         return;
       }
       const clean = code === NORMAL_CLOSURE && failure === undefined;
       const error = clean
         ? undefined
-        : (failure ?? new TransportError('WEBSOCKET_CLOSED', host, port, `the WebSocket closed: ${describeClose(code, reason)}`));
+        : (failure ?? new TransportError('ERR_RXTLS_WEBSOCKET_CLOSED', host, port, `the WebSocket closed: ${describeClose(code, reason)}`));
       finish({ type: 'closed', by: closedByUs ? 'local' : 'peer', clean, code, reason, ...(error && { error }) });
     };
 

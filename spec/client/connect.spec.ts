@@ -292,11 +292,11 @@ describe('connect: transport failures are error notifications', () => {
     expect(error?.message).toContain('connection refused');
   });
 
-  it('HANDSHAKE_TIMEOUT against a server that accepts and never speaks', async () => {
+  it('ERR_RXTLS_HANDSHAKE_TIMEOUT against a server that accepts and never speaks', async () => {
     const silent = await startSilentServer();
     servers.push(silent);
     const { error } = await collect(connect({ host: '127.0.0.1', port: silent.port, handshakeTimeout: 300 }));
-    expect(error?.code).toBe('HANDSHAKE_TIMEOUT');
+    expect(error?.code).toBe('ERR_RXTLS_HANDSHAKE_TIMEOUT');
     expect(error?.message).toContain('handshakeTimeout');
     await eventually(() => silent.openConnections() === 0, 5000, 'the silent server to see the close');
   });

@@ -30,7 +30,7 @@ describe('connect({ detectTruncation: true })', () => {
     expect(last(events)).toEqual({ type: 'closed', by: 'peer', clean: true });
   });
 
-  it('a connection cut with a bare TCP FIN: closed by the peer, not clean, TLS_TRUNCATED', async () => {
+  it('a connection cut with a bare TCP FIN: closed by the peer, not clean, ERR_RXTLS_TLS_TRUNCATED', async () => {
     const server = await startTlsServer({ ...(await pki.leaf()), greeting: 'partial data\r\n' });
     servers.push(server);
     const port = await truncatingProxy(server.port, 150);
@@ -38,7 +38,7 @@ describe('connect({ detectTruncation: true })', () => {
     const closed = last(events);
     expect(closed).toMatchObject({ type: 'closed', by: 'peer', clean: false });
     expect(closed?.type === 'closed' && closed.error).toBeInstanceOf(TransportError);
-    expect(closed?.type === 'closed' && (closed.error as TransportError).code).toBe('TLS_TRUNCATED');
+    expect(closed?.type === 'closed' && (closed.error as TransportError).code).toBe('ERR_RXTLS_TLS_TRUNCATED');
   });
 
   it('without it, Node cannot tell the two apart (the documented limit)', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FrameDecoder, InvalidOptionError, LineTooLongError, type FrameDecoderOptions, type FrameSink } from '../../lib';
+import { FrameDecoder, FrameError, InvalidOptionError, LineTooLongError, type FrameDecoderOptions, type FrameSink } from '../../lib';
 
 /** Pushes each chunk and returns the lines cut so far (no end()). */
 function cut(chunks: Array<string | Buffer>, options: FrameDecoderOptions = {}): string[] {
@@ -136,17 +136,30 @@ describe('FrameDecoder: byte mode misuse and state', () => {
   it('refuses readBytes while reading bytes, or in the middle of a line', () => {
     const reading = new FrameDecoder();
     reading.readBytes(2);
-    expect(() => reading.readBytes(1)).toThrow('readBytes called while already reading bytes');
+    expect(() => reading.readBytes(1)).toThrow(
+      new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        'cannot start a 1-byte frame: 2 bytes of the current 2-byte frame are still to come; ask for the next one once sink.bytes() received this one',
+      ),
+    );
     const midLine = new FrameDecoder();
     midLine.push(Buffer.from('part'), { line: () => undefined });
-    expect(() => midLine.readBytes(1)).toThrow('readBytes called in the middle of a line');
+    expect(() => midLine.readBytes(1)).toThrow(
+      new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        'cannot start a 1-byte frame in the middle of a line (4 bytes of it buffered); ask for it from sink.line(), right after the line that announces it',
+      ),
+    );
   });
 
   it('needs a sink with bytes() once readBytes was called', () => {
     const decoder = new FrameDecoder();
     decoder.readBytes(1);
     expect(() => decoder.push(Buffer.from('x'), { line: () => undefined })).toThrow(
-      'readBytes was used but the sink has no bytes() handler',
+      new FrameError(
+        'ERR_RXTLS_FRAME_MISUSE',
+        'a 1-byte frame is ready but the sink has no bytes() handler: a FrameSink that asks for byte frames must have bytes(frame) to receive them',
+      ),
     );
   });
 
@@ -169,7 +182,7 @@ describe('FrameDecoder: byte mode misuse and state', () => {
     const decoder = new FrameDecoder();
     decoder.readBytes(4);
     decoder.push(Buffer.from('ab'), literalSink(decoder, []));
-    expect(() => decoder.end()).toThrow('input ended 2 bytes short of a readBytes frame');
+    expect(() => decoder.end()).toThrow(/^the stream ended 2 bytes short of a 4-byte literal it announced: /);
     expect(decoder.readingBytes).toBe(false);
     expect(decoder.buffered).toBe(0);
     expect(decoder.end()).toBeUndefined();

@@ -130,7 +130,7 @@ describe('FrameDecoder: byte mode (readBytes)', () => {
   it('reports input that ends inside a literal', () => {
     const decoder = new FrameDecoder();
     decoder.push(Buffer.from('x {5}\nab'), { line: () => decoder.readBytes(5), bytes: () => undefined });
-    expect(() => decoder.end()).toThrow('input ended 3 bytes short of a readBytes frame');
+    expect(() => decoder.end()).toThrow(/^the stream ended 3 bytes short of a 5-byte literal it announced: /);
   });
 
   it('property: any chunking and any literal content (CRLF, non-ASCII, binary) give the same frames', () => {

@@ -113,8 +113,13 @@ describe('gateway: WebSocket clients bridged to verified TLS services', () => {
       by: 'peer',
       clean: false,
       code: 1014,
-      reason: expect.stringMatching(/TLS_TRUNCATED/),
+      reason: expect.stringMatching(/ERR_RXTLS_TLS_TRUNCATED/),
     });
+    await eventually(() => gw.events.some((e) => e.type === 'bridgeClosed'), 5000, 'the bridge to close');
+    const closed = gw.events.find((e) => e.type === 'bridgeClosed');
+    const error = closed?.type === 'bridgeClosed' ? closed.error : undefined;
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ code: 'ERR_RXTLS_TLS_TRUNCATED', host: 'localhost', port: target.port });
   });
 
   it('refuses a target that is not on the allow-list with 403, and never connects to it', async () => {

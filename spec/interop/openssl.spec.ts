@@ -103,7 +103,7 @@ describeWithOpenssl('interop: OpenSSL command-line tools', () => {
       let leftAt = 0;
       const closed = new Promise<ClosedEvent>((resolve) => {
         subscriptions.push(
-          // detectTruncation: a bare TCP close instead of close_notify would be TLS_TRUNCATED
+          // detectTruncation: a bare TCP close instead of close_notify would be ERR_RXTLS_TLS_TRUNCATED
           connect({ host: 'localhost', port, ca: pki.ca.cert, detectTruncation: true, closeTimeout: 300 })
             .pipe(
               gracefulShutdown({ timeout: 5000, onClosed: resolve }),

@@ -83,7 +83,7 @@ describe('a rejected peer: rxtls on both ends', () => {
     const closed = watched.events[1];
     expect(closed?.type === 'closed' && [closed.clean, (closed.error as { code?: string } | undefined)?.code]).toEqual([
       false,
-      'TLS_TRUNCATED',
+      'ERR_RXTLS_TLS_TRUNCATED',
     ]);
     await eventually(() => serverSide.filter((e) => e.type === 'closed').length === 2, 5000, 'both server-side closes');
     expect(serverSide.filter((e) => e.type === 'certFailed').map((e) => e.type === 'certFailed' && e.peerSaw)).toEqual([

@@ -139,7 +139,7 @@ describe('gracefulShutdown({ timeout }) against a peer that never answers close_
     const peer = await neverClosingPeer();
     const { report, leftAt, reportedAt } = await greetAndLeave(peer.server.port, { closeTimeout: 300 }, 1500);
     expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false });
-    expect(report.error).toMatchObject({ code: 'CLOSE_TIMEOUT' });
+    expect(report.error).toMatchObject({ code: 'ERR_RXTLS_CLOSE_TIMEOUT' });
     expect(report.error?.message).toMatch(/did not close within 1500 ms of our close_notify \(option gracefulShutdown timeout\)$/);
     // Generous bounds: not before 1500 ms (closeTimeout's 300 ms did not fire), nor long after.
     expect(reportedAt - leftAt).toBeGreaterThanOrEqual(1450);
@@ -152,7 +152,7 @@ describe('gracefulShutdown({ timeout }) against a peer that never answers close_
   it("destroys sooner than connect's closeTimeout when its timeout is shorter, and names its own option", async () => {
     const peer = await neverClosingPeer();
     const { report, leftAt, reportedAt } = await greetAndLeave(peer.server.port, {}, 300); // closeTimeout: the default 3 000 ms
-    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'CLOSE_TIMEOUT' } });
+    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'ERR_RXTLS_CLOSE_TIMEOUT' } });
     expect(report.error?.message).toMatch(/within 300 ms of our close_notify \(option gracefulShutdown timeout\)$/);
     expect(reportedAt - leftAt).toBeGreaterThanOrEqual(250);
     await eventually(() => peer.sawDestroy() !== undefined && peer.server.openConnections() === 0, 3000, 'our socket to be destroyed');
@@ -186,7 +186,7 @@ describe('graceful close on real connections', () => {
     await eventually(() => serverSawEnd, 2000, 'the server to see our orderly end');
   });
 
-  it('a peer that never closes: closed is not clean, with CLOSE_TIMEOUT, after closeTimeout', async () => {
+  it('a peer that never closes: closed is not clean, with ERR_RXTLS_CLOSE_TIMEOUT, after closeTimeout', async () => {
     // allowHalfOpen: the server keeps its side open after our close_notify and FIN
     const server = await start({ ...(await pki.leaf()), allowHalfOpen: true, greeting: 'hello\r\n' });
     const started = Date.now();
@@ -204,7 +204,7 @@ describe('graceful close on real connections', () => {
     );
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'closed', by: 'local', clean: false });
-    expect(last?.type === 'closed' && (last.error as { code?: string } | undefined)?.code).toBe('CLOSE_TIMEOUT');
+    expect(last?.type === 'closed' && (last.error as { code?: string } | undefined)?.code).toBe('ERR_RXTLS_CLOSE_TIMEOUT');
     expect(last?.type === 'closed' && last.error?.message).toMatch(/within 300 ms of our close_notify \(option closeTimeout\)$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
@@ -255,7 +255,7 @@ describe('graceful close on real connections', () => {
       );
     const truncated = (await session(rude.port)).events.pop();
     expect(truncated).toMatchObject({ type: 'closed', by: 'local', clean: false });
-    expect(truncated?.type === 'closed' && (truncated.error as { code?: string } | undefined)?.code).toBe('TLS_TRUNCATED');
+    expect(truncated?.type === 'closed' && (truncated.error as { code?: string } | undefined)?.code).toBe('ERR_RXTLS_TLS_TRUNCATED');
     expect((await session(polite.port)).events.pop()).toEqual({ type: 'closed', by: 'local', clean: true });
   });
 });

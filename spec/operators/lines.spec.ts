@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { from, map, mergeMap, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connect, end, line as outboundLine, lines, LineTooLongError, LiteralTooLongError, serve, type TlsEvent } from '../../lib';
+import {
+  connect,
+  end,
+  line as outboundLine,
+  FrameError,
+  lines,
+  LineTooLongError,
+  LiteralTooLongError,
+  serve,
+  type TlsEvent,
+} from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 import { startServer } from '../support/servers';
@@ -154,7 +164,10 @@ describe('lines({ literal }): IMAP-style literals', () => {
       expectObservable(cold<TlsEvent>('a|', { a: data('x {10}\r\nabc') }).pipe(lines({ literal: imapLiteral }))).toBe(
         '-#',
         undefined,
-        new Error('input ended 7 bytes short of a readBytes frame'),
+        new FrameError(
+          'ERR_RXTLS_FRAME_TRUNCATED',
+          'the stream ended 7 bytes short of a 10-byte literal it announced: the peer closed in the middle of it, so the incomplete literal is not delivered',
+        ),
       );
     });
   });

@@ -59,7 +59,7 @@ describe(`leak soak (${CYCLES} cycles of each kind)`, () => {
       const refused = await collect(connect({ host: '127.0.0.1', port: refusedPort }));
       expect(refused.error?.code).toBe('ECONNREFUSED');
       const timedOut = await collect(connect({ host: '127.0.0.1', port: silent.port, handshakeTimeout: 20 }));
-      expect(timedOut.error?.code).toBe('HANDSHAKE_TIMEOUT');
+      expect(timedOut.error?.code).toBe('ERR_RXTLS_HANDSHAKE_TIMEOUT');
       const rejected = await collect(connect({ host: 'localhost', port: untrusted.port, ca: pki.ca.cert }));
       expect(rejected.events.map((e) => e.type)).toEqual(['certFailed', 'closed']);
     }

@@ -19,8 +19,10 @@ import {
   line,
   lines,
   listen,
+  listenStartTls,
   pin,
   serve,
+  TransportError,
   type Dialogue,
   type ServerEvent,
   type TlsEvent,
@@ -98,6 +100,35 @@ describe('serve / listen', () => {
     client.unsubscribe();
   });
 
+  it('listenStartTls: an upgrade whose handshake never finishes ends with ERR_RXTLS_HANDSHAKE_TIMEOUT, the code listen and the client use', async () => {
+    const closed: TlsEvent[] = [];
+    let port = 0;
+    const server = listenStartTls({ credentials: await pki.leaf(), handshakeTimeout: 300 }).subscribe((e) => {
+      if (e.type === 'listening') port = e.port;
+      if (e.type !== 'connection') return;
+      subscriptions.push(
+        e.events.subscribe((event) => {
+          if (event.type === 'plaintext') event.writer.startTls();
+          if (event.type === 'closed') closed.push(event);
+        }),
+      );
+    });
+    subscriptions.push(server);
+    await eventually(() => port > 0, 5000, 'the server to listen');
+    const stalled = tcpConnect(port, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    await eventually(() => closed.length === 1, 5000, 'the timeout to be reported');
+    const [event] = closed;
+    expect(event).toMatchObject({ type: 'closed', by: 'peer', clean: false });
+    const error = event?.type === 'closed' ? event.error : undefined;
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({
+      code: 'ERR_RXTLS_HANDSHAKE_TIMEOUT',
+      message: expect.stringMatching(/within 300 ms \(option handshakeTimeout\)$/),
+    });
+    stalled.destroy();
+  });
+
   it('reports a client that never finishes its handshake, and keeps serving others', async () => {
     const seen: ServerEvent[] = [];
     const port = await start(serve({ credentials: await pki.leaf(), handshakeTimeout: 300 }, greet), seen);
@@ -107,7 +138,8 @@ describe('serve / listen', () => {
     await eventually(() => seen.some((e) => e.type === 'clientError'), 5000, 'the timeout to be reported');
     expect(seen.find((e) => e.type === 'clientError')).toMatchObject({
       type: 'clientError',
-      code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      code: 'ERR_RXTLS_HANDSHAKE_TIMEOUT',
+      message: 'TLS handshake did not finish within 300 ms (option handshakeTimeout)',
       remoteAddress: '127.0.0.1',
     });
     stalled.destroy();

@@ -84,7 +84,7 @@ describe('serve() surfaces the clients it refused', () => {
     expect(stalled.localPort).toBeGreaterThan(0);
     await eventually(() => ofType(server.seen, 'clientError').length === 1, 5000, 'the timeout to be reported');
     expect(ofType(server.seen, 'clientError')[0]).toMatchObject({
-      code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      code: 'ERR_RXTLS_HANDSHAKE_TIMEOUT',
       remoteAddress: '127.0.0.1',
       remotePort: stalled.localPort,
     });

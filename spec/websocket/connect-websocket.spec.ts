@@ -187,7 +187,7 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     });
     const report = await closed;
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(550);
-    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'CLOSE_TIMEOUT' } });
+    expect(report).toMatchObject({ type: 'closed', by: 'local', clean: false, error: { code: 'ERR_RXTLS_CLOSE_TIMEOUT' } });
     expect(report.error?.message).toMatch(/within 600 ms \(option gracefulShutdown timeout\)$/);
   });
 
@@ -216,7 +216,7 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     const closed = events.at(-1);
     expect(closed).toMatchObject({ type: 'closed', by: 'peer', clean: false, code: 4001, reason: 'idle too long' });
     expect(closed?.type === 'closed' && closed.error).toBeInstanceOf(TransportError);
-    expect(closed?.type === 'closed' && (closed.error as TransportError).code).toBe('WEBSOCKET_CLOSED');
+    expect(closed?.type === 'closed' && (closed.error as TransportError).code).toBe('ERR_RXTLS_WEBSOCKET_CLOSED');
     expect(closed?.type === 'closed' && closed.error?.message).toMatch(/code 4001: idle too long/);
   });
 
@@ -226,14 +226,14 @@ describe('connectWebSocket (browser build) over mock-socket', () => {
     const { events, error } = await collect(connectWebSocket(url, { WebSocket: Mock }));
     expect(error).toBeUndefined();
     expect(events.map((e) => e.type)).toEqual(['connected', 'closed']);
-    expect(events[1]).toMatchObject({ type: 'closed', by: 'peer', clean: false, error: { code: 'WEBSOCKET_ERROR' } });
+    expect(events[1]).toMatchObject({ type: 'closed', by: 'peer', clean: false, error: { code: 'ERR_RXTLS_WEBSOCKET_ERROR' } });
   });
 
   it('is an error notification with a code when nothing listens at the URL', async () => {
     const { events, error } = await collect(connectWebSocket(nextUrl(), { WebSocket: Mock }));
     expect(events).toEqual([]);
     expect(error).toBeInstanceOf(TransportError);
-    expect(error?.code).toBe('WEBSOCKET_CONNECT_FAILED');
+    expect(error?.code).toBe('ERR_RXTLS_WEBSOCKET_CONNECT_FAILED');
     expect(error?.message).toMatch(/127\.0\.0\.1:\d+: could not open the WebSocket/);
   });
 
