@@ -63,6 +63,7 @@ export const RXTLS_TRANSPORT_ERROR_CODES = [
   'ERR_RXTLS_WEBSOCKET_CONNECT_FAILED',
   'ERR_RXTLS_WEBSOCKET_ERROR',
   'ERR_RXTLS_WEBSOCKET_CLOSED',
+  'ERR_RXTLS_STARTTLS_REFUSED',
 ] as const;
 
 /**
@@ -170,6 +171,7 @@ export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 export const RXTLS_ERROR_CODES = [
   ...RXTLS_TRANSPORT_ERROR_CODES,
   'ERR_RXTLS_INVALID_OPTION',
+  'ERR_RXTLS_INVALID_TARGET',
   'ERR_RXTLS_WRITE_BUFFER_FULL',
   'ERR_RXTLS_RUNTIME_UNSUPPORTED',
   ...FRAME_ERROR_CODES,
@@ -350,6 +352,21 @@ export class InvalidOptionError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`option "${option}" ${problem} (got ${describeValue(value)})`, options);
+  }
+}
+
+/** A `HOST[:PORT]` text (a command-line argument, a gateway target) that does not parse; the message says what is wrong with it. */
+export class InvalidTargetError extends Error {
+  /** The error class, for logs. */
+  override readonly name = 'InvalidTargetError';
+  /** A stable code to match on. */
+  readonly code = 'ERR_RXTLS_INVALID_TARGET';
+  constructor(
+    /** The text given. */
+    readonly text: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 
@@ -37,4 +38,12 @@ describe('public API documentation', () => {
       expect(declarations.some(documented)).toBe(true);
     });
   }
+});
+
+describe("the README's defaults table", () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const defaults = readFileSync(join(__dirname, '..', 'lib', 'defaults.ts'), 'utf8');
+  const names = [...defaults.matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+  it('finds the defaults', () => expect(names.length).toBeGreaterThan(15));
+  it.each(names)('lists %s', (name) => expect(readme).toContain(`\`${name}\``));
 });

@@ -46,7 +46,7 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
 export function peerInfo(socket: TLSSocket, chain: readonly X509Certificate[], servername: string): PeerInfo {
   const summaries = chain.map(summarize);
   const leaf = summaries[0];
-  if (!leaf) throw new Error('the peer sent no certificate');
+  if (!leaf) return anonymousPeer(socket);
   return {
     ...leaf,
     chain: summaries,

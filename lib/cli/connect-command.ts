@@ -151,7 +151,7 @@ function userDialogue(command: ConnectCommand): Dialogue<StartTlsEvent | LineEve
             ),
           )
         : stdinLines().pipe(map((text) => line(text)));
-    const preamble$ = command.starttls ? starttlsPreamble(command.starttls)(events$) : EMPTY;
+    const preamble$ = command.starttls ? starttlsPreamble(command.starttls, command.target)(events$) : EMPTY;
     return merge(preamble$ as Observable<Outbound>, verified$.pipe(mergeMap(() => said$)));
   };
 }

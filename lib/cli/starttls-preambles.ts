@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { TransportError } from '../errors';
 import type { LineEvent, StartTlsEvent } from '../events';
 import type { Dialogue } from '../operators/converse';
 import { line, startTls, type Outbound } from '../outbound';
@@ -48,7 +49,7 @@ export function isStartTlsProtocol(name: string): name is StartTlsProtocol {
  * The plaintext part of a protocol, up to and including `startTls()`: it answers each expected
  * reply with the next command, fails on anything else, and completes once the upgrade began.
  */
-export function starttlsPreamble(protocol: StartTlsProtocol): Dialogue<StartTlsEvent | LineEvent> {
+export function starttlsPreamble(protocol: StartTlsProtocol, target: { host: string; port: number }): Dialogue<StartTlsEvent | LineEvent> {
   const steps = STEPS[protocol];
   return (events$) =>
     new Observable<Outbound>((out) => {
@@ -57,7 +58,15 @@ export function starttlsPreamble(protocol: StartTlsProtocol): Dialogue<StartTlsE
         if (event.type !== 'line' || at >= steps.length) return;
         if (/^\d{3}-/.test(event.text)) return; // more lines of a multi-line reply follow
         const step = steps[at] as Step;
-        if (!step.expect.test(event.text)) return out.error(new Error(`${protocol} STARTTLS: unexpected reply "${event.text}"`));
+        if (!step.expect.test(event.text))
+          return out.error(
+            new TransportError(
+              'ERR_RXTLS_STARTTLS_REFUSED',
+              target.host,
+              target.port,
+              `${protocol} STARTTLS: unexpected reply "${event.text}"`,
+            ),
+          );
         at += 1;
         out.next(step.then);
         if (at === steps.length) out.complete();

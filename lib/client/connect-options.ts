@@ -84,8 +84,8 @@ export interface ConnectOptions {
   readonly closeTimeout?: number;
   /**
    * Tell a peer's TLS close_notify from a bare TCP close, so that a truncated stream ends with
-   * `closed.clean: false` (`TLS_TRUNCATED`). Node reports both alike; telling them apart puts a
-   * JavaScript stream under TLS, which costs throughput (see README, Performance). Default false.
+   * `closed.clean: false` (`ERR_RXTLS_TLS_TRUNCATED`). Node reports both alike; telling them apart puts a
+   * JavaScript stream under TLS, which costs throughput (see docs/performance.md). Default false.
    */
   readonly detectTruncation?: boolean;
   /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */

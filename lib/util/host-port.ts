@@ -1,3 +1,4 @@
+import { InvalidTargetError } from '../errors';
 import { isHost, isPort, portRule, type LowestPort } from './option-checks';
 
 /** HOST[:PORT], as the command line and the gateway's allow-list write it. */
@@ -20,17 +21,18 @@ export interface TargetRules {
  */
 export function parseTarget(text: string | undefined, rules: TargetRules = {}): Target {
   const { defaultPort, lowestPort = 1 } = rules;
-  if (!text) throw new Error('HOST[:PORT] is required');
+  if (!text) throw new InvalidTargetError(text ?? '', 'HOST[:PORT] is required');
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (text.startsWith('[') && !bracketed) throw new Error(`"${text}" is not [IPv6 address]:PORT`);
+  if (text.startsWith('[') && !bracketed) throw new InvalidTargetError(text ?? '', `"${text}" is not [IPv6 address]:PORT`);
   const [host, portText] = bracketed
     ? [bracketed[1], bracketed[2]]
     : text.includes(':') && text.indexOf(':') === text.lastIndexOf(':')
       ? text.split(':')
       : [text, undefined];
-  if (!isHost(host)) throw new Error(`no host in "${text}"`);
-  if (portText === undefined && defaultPort === undefined) throw new Error(`no port in "${text}": HOST:PORT is required`);
+  if (!isHost(host)) throw new InvalidTargetError(text ?? '', `no host in "${text}"`);
+  if (portText === undefined && defaultPort === undefined)
+    throw new InvalidTargetError(text ?? '', `no port in "${text}": HOST:PORT is required`);
   const port = portText === undefined ? defaultPort : /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!isPort(port, lowestPort)) throw new Error(`port ${portRule(lowestPort)} in "${text}"`);
+  if (!isPort(port, lowestPort)) throw new InvalidTargetError(text ?? '', `port ${portRule(lowestPort)} in "${text}"`);
   return { host, port };
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseTarget } from '../../lib/util/host-port';
+import { InvalidTargetError } from '../../lib/errors';
 
 describe('parseTarget (HOST[:PORT] on the command line and in the gateway allow-list)', () => {
   it('reads host:port, [v6]:port, and the default port when none is written', () => {
@@ -32,4 +33,20 @@ describe('parseTarget (HOST[:PORT] on the command line and in the gateway allow-
     for (const text of ['h:', 'h:99x', 'h:-1', 'h:1.5', 'h:0x10', '[::1]:'])
       expect(() => parseTarget(text, { defaultPort: 443, lowestPort: 0 })).toThrow();
   });
+});
+
+describe('what parseTarget refuses', () => {
+  it.each(['', 'imap.example.com', '[::1', ':993', 'imap.example.com:99999'])(
+    '%j is an InvalidTargetError with its code and the text',
+    (text) => {
+      let caught: unknown;
+      try {
+        parseTarget(text);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidTargetError);
+      expect(caught).toMatchObject({ code: 'ERR_RXTLS_INVALID_TARGET', text });
+    },
+  );
 });
