@@ -21,7 +21,7 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, defer, type Subscription } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
 import type { PeerInfo } from '../events';
@@ -31,7 +31,7 @@ import { bridge } from './bridge';
 import type { BridgeSummary } from './bridge-summary';
 
 export type { BridgeSummary } from './bridge-summary';
-import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options';
+import { parseHostPort, resolveGatewayOptions, targetKey, type GatewayOptions } from './gateway-options';
 
 /** The gateway accepts WebSocket clients. */
 export interface GatewayListeningEvent {
@@ -116,131 +116,128 @@ const noop = () => undefined;
  * @see connectWebSocket
  */
 export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
-  return new Observable<GatewayEvent>((subscriber) => {
-    let resolved: ResolvedGatewayOptions;
-    try {
-      resolved = resolveGatewayOptions(options);
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
-    const server = resolved.credentials
-      ? createHttpsServer({ ...resolved.credentials, minVersion: DEFAULT_MIN_TLS_VERSION, ciphers: DEFAULT_CIPHERS })
-      : createHttpServer();
-    const webSockets = new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageBytes, perMessageDeflate: false });
-    const bridges = new Set<{ shutdown(): void }>();
-    const connecting = new Set<Subscription>();
-    let active = 0;
-    let nextId = 1;
+  // Options are checked per subscription: bad input is an error notification, never a throw.
+  return defer(() => {
+    const resolved = resolveGatewayOptions(options);
+    return new Observable<GatewayEvent>((subscriber) => {
+      const server = resolved.credentials
+        ? createHttpsServer({ ...resolved.credentials, minVersion: DEFAULT_MIN_TLS_VERSION, ciphers: DEFAULT_CIPHERS })
+        : createHttpServer();
+      const webSockets = new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageBytes, perMessageDeflate: false });
+      const bridges = new Set<{ shutdown(): void }>();
+      const connecting = new Set<Subscription>();
+      let active = 0;
+      let nextId = 1;
 
-    server.on('request', (_request, response) => {
-      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
-      response.end('this is a WebSocket gateway: connect with a WebSocket client\n');
-    });
-    server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-      socket.on('error', noop); // a client that vanishes mid-upgrade must not crash the host
-      const remoteAddress = request.socket.remoteAddress ?? '';
-      const origin = request.headers.origin;
-      const who = { remoteAddress, ...(origin !== undefined && { origin }) };
-      const refuse = (status: number, reason: string, target?: string) => {
-        subscriber.next({ type: 'refused', status, reason, ...who, ...(target !== undefined && { target }) });
-        answer(socket, status, reason);
-      };
-      const url = new URL(request.url ?? '/', 'http://gateway');
-      if (url.pathname !== resolved.path) return refuse(404, `nothing at ${url.pathname}: the gateway is at ${resolved.path}`);
-      if (origin !== undefined && !resolved.origins.has(origin.toLowerCase()))
-        return refuse(403, `origin ${origin} is not allowed (option origins)`);
-      const asked = url.searchParams.get('target');
-      const parsed = asked === null ? resolved.targets.get(resolved.defaultTarget) : parseHostPort(asked);
-      const key = parsed ? targetKey(parsed) : (asked ?? '');
-      const target = resolved.targets.get(key);
-      if (!target) return refuse(403, `target ${key} is not on the gateway's allow-list (option targets)`, key);
-      if (active >= resolved.maxConnections)
-        return refuse(503, `too many connections (option maxConnections: ${resolved.maxConnections})`, key);
+      server.on('request', (_request, response) => {
+        response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
+        response.end('this is a WebSocket gateway: connect with a WebSocket client\n');
+      });
+      server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+        socket.on('error', noop); // a client that vanishes mid-upgrade must not crash the host
+        const remoteAddress = request.socket.remoteAddress ?? '';
+        const origin = request.headers.origin;
+        const who = { remoteAddress, ...(origin !== undefined && { origin }) };
+        const refuse = (status: number, reason: string, target?: string) => {
+          subscriber.next({ type: 'refused', status, reason, ...who, ...(target !== undefined && { target }) });
+          answer(socket, status, reason);
+        };
+        const url = new URL(request.url ?? '/', 'http://gateway');
+        if (url.pathname !== resolved.path) return refuse(404, `nothing at ${url.pathname}: the gateway is at ${resolved.path}`);
+        if (origin !== undefined && !resolved.origins.has(origin.toLowerCase()))
+          return refuse(403, `origin ${origin} is not allowed (option origins)`);
+        const asked = url.searchParams.get('target');
+        const parsed = asked === null ? resolved.targets.get(resolved.defaultTarget) : parseHostPort(asked);
+        const key = parsed ? targetKey(parsed) : (asked ?? '');
+        const target = resolved.targets.get(key);
+        if (!target) return refuse(403, `target ${key} is not on the gateway's allow-list (option targets)`, key);
+        if (active >= resolved.maxConnections)
+          return refuse(503, `too many connections (option maxConnections: ${resolved.maxConnections})`, key);
 
-      active += 1;
-      let released = false;
-      let bridged = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        active -= 1;
-      };
-      let failed = false;
-      const fail = (status: number, reason: string) => {
-        if (failed) return;
-        failed = true;
-        release();
-        refuse(status, reason, key);
-      };
-      const upstream = verifiedSocket({
-        detectTruncation: true,
-        ...resolved.upstream,
-        host: target.host,
-        port: target.port,
-        ...(target.servername !== undefined && { servername: target.servername }),
-      }).subscribe({
-        next: (event) => {
-          if (event.type === 'certFailed') return fail(502, `the target's certificate was rejected: ${event.reason}`);
-          if (event.type === 'closed') return fail(502, 'the target closed the connection during verification');
-          const tls = event.socket;
-          if (socket.destroyed) {
-            release();
-            tls.destroy();
-            return;
-          }
-          // ws answers a malformed upgrade itself (400) without calling back: the TLS side then goes.
-          socket.once('close', () => {
-            if (!bridged) {
+        active += 1;
+        let released = false;
+        let bridged = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          active -= 1;
+        };
+        let failed = false;
+        const fail = (status: number, reason: string) => {
+          if (failed) return;
+          failed = true;
+          release();
+          refuse(status, reason, key);
+        };
+        const upstream = verifiedSocket({
+          detectTruncation: true,
+          ...resolved.upstream,
+          host: target.host,
+          port: target.port,
+          ...(target.servername !== undefined && { servername: target.servername }),
+        }).subscribe({
+          next: (event) => {
+            if (event.type === 'certFailed') return fail(502, `the target's certificate was rejected: ${event.reason}`);
+            if (event.type === 'closed') return fail(502, 'the target closed the connection during verification');
+            const tls = event.socket;
+            if (socket.destroyed) {
               release();
               tls.destroy();
+              return;
             }
-          });
-          webSockets.handleUpgrade(request, socket, head, (client) => {
-            bridged = true;
-            const id = nextId;
-            nextId += 1;
-            subscriber.next({ type: 'bridged', id, target: key, ...who, peer: event.peer });
-            const running = bridge(client, { ...event, host: target.host, port: target.port }, resolved, (summary) => {
-              release();
-              bridges.delete(running);
-              subscriber.next({ type: 'bridgeClosed', id, target: key, ...summary });
+            // ws answers a malformed upgrade itself (400) without calling back: the TLS side then goes.
+            socket.once('close', () => {
+              if (!bridged) {
+                release();
+                tls.destroy();
+              }
             });
-            bridges.add(running);
-          });
+            webSockets.handleUpgrade(request, socket, head, (client) => {
+              bridged = true;
+              const id = nextId;
+              nextId += 1;
+              subscriber.next({ type: 'bridged', id, target: key, ...who, peer: event.peer });
+              const running = bridge(client, { ...event, host: target.host, port: target.port }, resolved, (summary) => {
+                release();
+                bridges.delete(running);
+                subscriber.next({ type: 'bridgeClosed', id, target: key, ...summary });
+              });
+              bridges.add(running);
+            });
+          },
+          error: (error: Error) => fail(502, `cannot reach the target: ${error.message}`),
+        });
+        connecting.add(upstream);
+        upstream.add(() => connecting.delete(upstream));
+        socket.once('close', () => {
+          if (!upstream.closed) {
+            release();
+            upstream.unsubscribe();
+          }
+        });
+      });
+      const url = (port: number) => {
+        const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+        return `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`;
+      };
+      const listener = startListener(
+        server,
+        { host: resolved.host, port: resolved.port, shutdownTimeout: resolved.closeTimeout },
+        {
+          listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port, url: url(port) }),
+          failed: (error) => subscriber.error(error),
         },
-        error: (error: Error) => fail(502, `cannot reach the target: ${error.message}`),
-      });
-      connecting.add(upstream);
-      upstream.add(() => connecting.delete(upstream));
-      socket.once('close', () => {
-        if (!upstream.closed) {
-          release();
-          upstream.unsubscribe();
-        }
-      });
-    });
-    const url = (port: number) => {
-      const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-      return `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`;
-    };
-    const listener = startListener(
-      server,
-      { host: resolved.host, port: resolved.port, shutdownTimeout: resolved.closeTimeout },
-      {
-        listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port, url: url(port) }),
-        failed: (error) => subscriber.error(error),
-      },
-      'the gateway cannot listen',
-    );
-    server.on('connection', (socket: Socket) => listener.track(socket));
+        'the gateway cannot listen',
+      );
+      server.on('connection', (socket: Socket) => listener.track(socket));
 
-    return () => {
-      for (const upstream of connecting) upstream.unsubscribe();
-      for (const running of bridges) running.shutdown();
-      // The bridges say goodbye themselves (1001); what is still open after closeTimeout is destroyed.
-      void listener.stop('linger');
-    };
+      return () => {
+        for (const upstream of connecting) upstream.unsubscribe();
+        for (const running of bridges) running.shutdown();
+        // The bridges say goodbye themselves (1001); what is still open after closeTimeout is destroyed.
+        void listener.stop('linger');
+      };
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, defer, type Subscription } from 'rxjs';
 import { TransportError } from '../errors';
 import type { StartTlsEvent } from '../events';
 import { establishedConnection } from '../transport/established-connection';
@@ -30,49 +30,46 @@ import type { ConnectionEvent, ListeningEvent } from './server-events';
  * @see connectStartTls
  */
 export function listenStartTls(options: ListenOptions): Observable<StartTlsServerEvent> {
-  return new Observable<StartTlsServerEvent>((subscriber) => {
-    let resolved: ResolvedListenOptions;
-    try {
-      resolved = resolveListenOptions(options);
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
-    let context: SecureContext | undefined;
-    let byName = new Map<string, SecureContext>();
-    let listener: Listener | undefined;
-    const credentials = followCredentials(options, resolved, subscriber, (value, withCa) => {
-      resolved = withCa;
-      const built = serverContexts(value, resolved);
-      context = createSecureContext(built.main);
-      byName = built.byName;
-      listener ??= start();
-    });
-    const start = () => {
-      const server = createTcpServer((raw) => {
-        running.track(raw);
-        subscriber.next({
-          type: 'connection',
-          remoteAddress: raw.remoteAddress ?? '',
-          remotePort: raw.remotePort ?? 0,
-          events: plaintextServerConnection(
-            raw,
-            resolved,
-            () => context,
-            (name) => byName.get(name.toLowerCase()),
-          ),
+  // Options are checked per subscription: bad input is an error notification, never a throw.
+  return defer(() => {
+    let resolved = resolveListenOptions(options);
+    return new Observable<StartTlsServerEvent>((subscriber) => {
+      let context: SecureContext | undefined;
+      let byName = new Map<string, SecureContext>();
+      let listener: Listener | undefined;
+      const credentials = followCredentials(options, resolved, subscriber, (value, withCa) => {
+        resolved = withCa;
+        const built = serverContexts(value, resolved);
+        context = createSecureContext(built.main);
+        byName = built.byName;
+        listener ??= start();
+      });
+      const start = () => {
+        const server = createTcpServer((raw) => {
+          running.track(raw);
+          subscriber.next({
+            type: 'connection',
+            remoteAddress: raw.remoteAddress ?? '',
+            remotePort: raw.remotePort ?? 0,
+            events: plaintextServerConnection(
+              raw,
+              resolved,
+              () => context,
+              (name) => byName.get(name.toLowerCase()),
+            ),
+          });
         });
-      });
-      const running = startListener(server, resolved, {
-        listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
-        failed: (error) => subscriber.error(error),
-      });
-      return running;
-    };
-    return () => {
-      credentials.unsubscribe();
-      void listener?.stop('end');
-    };
+        const running = startListener(server, resolved, {
+          listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
+          failed: (error) => subscriber.error(error),
+        });
+        return running;
+      };
+      return () => {
+        credentials.unsubscribe();
+        void listener?.stop('end');
+      };
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
-import { Observable } from 'rxjs';
+import { Observable, defer } from 'rxjs';
 import type { ConnectEvent } from '../events';
-import { resolveListenOptions, type ListenOptions, type ResolvedListenOptions, type ServerCredentials } from './listen-options';
+import { resolveListenOptions, type ListenOptions, type ServerCredentials } from './listen-options';
 import { startListener, type Listener } from './listener';
 import { followCredentials, serverContexts } from './server-credentials';
 import { serverConnection } from './server-connection';
@@ -45,79 +45,76 @@ export type ListenEvent = ListeningEvent | ConnectionEvent<ConnectEvent> | Clien
  * @see serve
  */
 export function listen(options: ListenOptions): Observable<ListenEvent> {
-  return new Observable<ListenEvent>((subscriber) => {
-    let resolved: ResolvedListenOptions;
-    try {
-      resolved = resolveListenOptions(options);
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
-    let server: Server | undefined;
-    let listener: Listener | undefined;
-    let stopped = false;
-    const contexts = { byName: new Map<string, SecureContext>() };
+  // Options are checked per subscription: bad input is an error notification, never a throw.
+  return defer(() => {
+    let resolved = resolveListenOptions(options);
+    return new Observable<ListenEvent>((subscriber) => {
+      let server: Server | undefined;
+      let listener: Listener | undefined;
+      let stopped = false;
+      const contexts = { byName: new Map<string, SecureContext>() };
 
-    const apply = (credentials: ServerCredentials) => {
-      // Each emission builds the contexts new handshakes get; established connections keep theirs.
-      const { main, byName } = serverContexts(credentials, resolved);
-      contexts.byName = byName;
-      if (server) server.setSecureContext(main);
-      return main;
-    };
+      const apply = (credentials: ServerCredentials) => {
+        // Each emission builds the contexts new handshakes get; established connections keep theirs.
+        const { main, byName } = serverContexts(credentials, resolved);
+        contexts.byName = byName;
+        if (server) server.setSecureContext(main);
+        return main;
+      };
 
-    const start = (credentials: ServerCredentials) => {
-      const tlsServer = createServer({
-        ...apply(credentials),
-        requestCert: resolved.requestCert,
-        rejectUnauthorized: false, // the policy judges client certificates, reporting every problem
-        handshakeTimeout: resolved.handshakeTimeout,
-        ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
-        SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
-      });
-      server = tlsServer;
-      const running = startListener(tlsServer, resolved, {
-        listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
-        failed: (error) => subscriber.error(error),
-      });
-      listener = running;
-      tlsServer.on('secureConnection', (socket: TLSSocket) => {
-        if (stopped) return void socket.destroy();
-        running.track(socket);
-        subscriber.next({
-          type: 'connection',
-          remoteAddress: socket.remoteAddress ?? '',
-          remotePort: socket.remotePort ?? 0,
-          events: serverConnection(socket, resolved),
+      const start = (credentials: ServerCredentials) => {
+        const tlsServer = createServer({
+          ...apply(credentials),
+          requestCert: resolved.requestCert,
+          rejectUnauthorized: false, // the policy judges client certificates, reporting every problem
+          handshakeTimeout: resolved.handshakeTimeout,
+          ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
+          SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
         });
-      });
-      tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-        const { remoteAddress, remotePort } = socket;
-        socket.destroy();
-        // Node names its own handshake timer's expiry; rxtls has one code per condition, the client's.
-        const timedOut = error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
-        subscriber.next({
-          type: 'clientError',
-          code: timedOut ? 'ERR_RXTLS_HANDSHAKE_TIMEOUT' : (error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED'),
-          message: timedOut
-            ? `TLS handshake did not finish within ${resolved.handshakeTimeout} ms (option handshakeTimeout)`
-            : error.message,
-          ...(remoteAddress && { remoteAddress }),
-          ...(remotePort && { remotePort }),
+        server = tlsServer;
+        const running = startListener(tlsServer, resolved, {
+          listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
+          failed: (error) => subscriber.error(error),
         });
-      });
-    };
+        listener = running;
+        tlsServer.on('secureConnection', (socket: TLSSocket) => {
+          if (stopped) return void socket.destroy();
+          running.track(socket);
+          subscriber.next({
+            type: 'connection',
+            remoteAddress: socket.remoteAddress ?? '',
+            remotePort: socket.remotePort ?? 0,
+            events: serverConnection(socket, resolved),
+          });
+        });
+        tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+          const { remoteAddress, remotePort } = socket;
+          socket.destroy();
+          // Node names its own handshake timer's expiry; rxtls has one code per condition, the client's.
+          const timedOut = error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
+          subscriber.next({
+            type: 'clientError',
+            code: timedOut ? 'ERR_RXTLS_HANDSHAKE_TIMEOUT' : (error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED'),
+            message: timedOut
+              ? `TLS handshake did not finish within ${resolved.handshakeTimeout} ms (option handshakeTimeout)`
+              : error.message,
+            ...(remoteAddress && { remoteAddress }),
+            ...(remotePort && { remotePort }),
+          });
+        });
+      };
 
-    const credentialsSubscription = followCredentials(options, resolved, subscriber, (credentials, withCa) => {
-      resolved = withCa;
-      if (server) apply(credentials);
-      else start(credentials);
+      const credentialsSubscription = followCredentials(options, resolved, subscriber, (credentials, withCa) => {
+        resolved = withCa;
+        if (server) apply(credentials);
+        else start(credentials);
+      });
+
+      return () => {
+        stopped = true;
+        credentialsSubscription.unsubscribe();
+        void listener?.stop('end');
+      };
     });
-
-    return () => {
-      stopped = true;
-      credentialsSubscription.unsubscribe();
-      void listener?.stop('end');
-    };
   });
 }
