@@ -35,6 +35,7 @@ export type {
   TlsWriter,
   TransportEvent,
   WebSocketConnectedEvent,
+  BrowserWebSocketEvent,
   WebSocketEvent,
   WebSocketInfo,
 } from './events';

@@ -309,8 +309,24 @@ export type StartTlsEvent = ConnectEvent | PlaintextEvent;
 /** A connection's events once `lines()` framed them: those of {@link ConnectEvent} and `line`. What `converse` and `gracefulShutdown` see. */
 export type TlsEvent = ConnectEvent | LineEvent;
 
-/** What `connectWebSocket` emits: the events of a TLS connection, where `connected` may be a {@link WebSocketConnectedEvent}. */
+/**
+ * What `connectWebSocket` from `rxtls` (Node) emits: the events of a TLS connection, where
+ * `connected` is a {@link WebSocketConnectedEvent} when rxtls did not verify the server itself
+ * (`ws:`, or a WebSocket implementation of your own).
+ */
 export type WebSocketEvent = ConnectEvent | WebSocketConnectedEvent;
+
+/**
+ * What `connectWebSocket` from `rxtls/browser` emits: the browser verifies a `wss:` server, so
+ * there is no `certFailed` — a server it rejects is a connect failure (an error notification).
+ *
+ * @example
+ * ```ts
+ * import type { BrowserWebSocketEvent } from 'rxtls/browser';
+ * const opened = (e: BrowserWebSocketEvent) => e.type === 'connected' && e.webSocket.url;
+ * ```
+ */
+export type BrowserWebSocketEvent = WebSocketConnectedEvent | DataEvent | ClosedEvent;
 
 /** Every event any rxtls transport emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
 export type TransportEvent = TlsEvent | PlaintextEvent | WebSocketConnectedEvent;

@@ -69,6 +69,7 @@ export type {
   TlsWriter,
   TransportEvent,
   WebSocketConnectedEvent,
+  BrowserWebSocketEvent,
   WebSocketEvent,
   WebSocketInfo,
 } from './events';

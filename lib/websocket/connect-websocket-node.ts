@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { positiveInteger } from '../util/option-checks';
-import type { WebSocketEvent } from '../events';
+import type { ConnectedEvent, WebSocketEvent } from '../events';
 import type { ConnectOptions } from '../client/connect-options';
 import { verifiedSocket } from '../client/verified-socket';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from './websocket-options';
@@ -78,7 +78,7 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
-          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket) => ({
+          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket): ConnectedEvent => ({
               type: 'connected',
               verifiedBy: 'policy',
               peer: event.peer,

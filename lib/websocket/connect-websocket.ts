@@ -1,6 +1,6 @@
 import { defer, type Observable } from 'rxjs';
 import { InvalidOptionError } from '../errors';
-import type { WebSocketEvent } from '../events';
+import type { BrowserWebSocketEvent } from '../events';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from './websocket-options';
 import { webSocketEvents, type WebSocketConstructor, type WebSocketLike } from './websocket-transport';
 
@@ -29,7 +29,7 @@ import { webSocketEvents, type WebSocketConstructor, type WebSocketLike } from '
  * ```
  * @see lines
  */
-export function connectWebSocket(url: string | URL, options: WebSocketOptions = {}): Observable<WebSocketEvent> {
+export function connectWebSocket(url: string | URL, options: WebSocketOptions = {}): Observable<BrowserWebSocketEvent> {
   return defer(() => {
     const resolved = resolveWebSocketOptions(url, options);
     const Platform = resolved.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -47,7 +47,7 @@ export function connectWebSocket(url: string | URL, options: WebSocketOptions = 
  * A WebSocket whose server rxtls did not verify itself: the platform did (`wss:`,
  * `verifiedBy: 'platform'`) or nobody did (`ws:`, `verifiedBy: 'none'`).
  */
-export function unverifiedWebSocket(resolved: ResolvedWebSocketOptions, open: () => WebSocketLike): Observable<WebSocketEvent> {
+export function unverifiedWebSocket(resolved: ResolvedWebSocketOptions, open: () => WebSocketLike): Observable<BrowserWebSocketEvent> {
   const verifiedBy = resolved.url.protocol === 'wss:' ? 'platform' : 'none';
   return webSocketEvents(resolved, open, (writer, webSocket) => ({ type: 'connected', verifiedBy, webSocket, writer }));
 }

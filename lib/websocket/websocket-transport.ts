@@ -6,7 +6,7 @@ import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketLike } from './websocket-like';
 
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like';
-import type { ClosedEvent, ConnectedEvent, TlsWriter, WebSocketConnectedEvent, WebSocketEvent, WebSocketInfo } from '../events';
+import type { ClosedEvent, ConnectedEvent, DataEvent, TlsWriter, WebSocketConnectedEvent, WebSocketInfo } from '../events';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -40,13 +40,13 @@ const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
  * code — clean only for 1000. A failure before it opened is an error notification
  * (`TransportError`). Unsubscribing closes an open or opening WebSocket with code 1000.
  */
-export function webSocketEvents(
+export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEvent>(
   target: ResolvedWebSocketOptions,
   open: () => WebSocketLike,
-  connected: (writer: TlsWriter, info: WebSocketInfo) => ConnectedEvent | WebSocketConnectedEvent,
-): Observable<WebSocketEvent> {
+  connected: (writer: TlsWriter, info: WebSocketInfo) => C,
+): Observable<C | DataEvent | ClosedEvent> {
   const { url, host, port, limits } = target;
-  return new Observable<WebSocketEvent>((subscriber) => {
+  return new Observable<C | DataEvent | ClosedEvent>((subscriber) => {
     const { after, cancel, clear: clearTimers } = timerSet();
     let drainWaiters: Array<() => void> = [];
     const wakeDrainWaiters = () => {
