@@ -23,6 +23,7 @@ const MUTATION_GROUPS = [
     specs: [
       'spec/policies/policies.spec.ts',
       'spec/policies/pin.spec.ts',
+      'spec/policies/pin-mutants.spec.ts',
       'spec/policies/fingerprint.spec.ts',
       'spec/policies/verdict.spec.ts',
       'spec/policies/policy-*.spec.ts',
@@ -41,10 +42,11 @@ const MUTATION_GROUPS = [
     specs: ['spec/certificates/certificate-checks*.spec.ts', 'spec/security/certificate-matrix.spec.ts'],
   },
   {
-    // The error catalogue: every code, class and message the library raises.
+    // The error catalogue's classes and messages. spec/errors-catalogue.spec.ts is not here: it
+    // reads lib/'s source text, which Stryker instruments, so its initial run fails.
     name: 'errors',
     mutate: ['lib/errors.ts'],
-    specs: ['spec/errors-catalogue.spec.ts'],
+    specs: ['spec/errors.spec.ts'],
   },
 ];
 

@@ -1,0 +1,45 @@
+import { InvalidOptionError, pin } from '../../lib';
+
+/** The message pin() throws for `value`, which must be rejected. */
+const message = (value: string): string => {
+  try {
+    pin(value);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error.message;
+    throw error;
+  }
+  throw new Error(`pin(${JSON.stringify(value)}) was accepted`);
+};
+/** The general rule alone, with no likely mistake named before it. */
+const generalRule = /^option "pin" must be an SPKI pin/;
+
+describe('pin(): naming the likely mistake only where it is one', () => {
+  const b64of20 = Buffer.alloc(20, 1).toString('base64'); // 28 characters, one "="
+
+  it('names another hash only when the text starts with it', () => {
+    expect(message(`x-sha1/${b64of20}`)).toMatch(generalRule);
+    expect(message(`pin-sha1=${b64of20}`)).toContain('is a SHA1 pin');
+  });
+
+  it('takes only 32 whole bytes of hex for a fingerprint, nothing before or after', () => {
+    expect(message(`zz${'ab'.repeat(32)}`)).toMatch(generalRule);
+    expect(message(`${'ab'.repeat(32)}zz`)).toMatch(generalRule);
+  });
+
+  it('strips "sha256/" only from the start before measuring the base64', () => {
+    expect(message(`AAAAsha256/${b64of20}`)).toMatch(generalRule); // 39 characters: no whole base64
+    expect(message(`sha256/${b64of20}!!!!`)).toMatch(generalRule); // not base64 at the end
+  });
+
+  it('measures base64 with no padding, one "=" or two', () => {
+    expect(message(`sha256/${Buffer.alloc(21, 1).toString('base64')}`)).toContain('decodes to 21 bytes');
+    expect(message(`sha256/${Buffer.alloc(22, 1).toString('base64')}`)).toContain('decodes to 22 bytes');
+    expect(message('abc')).toMatch(generalRule); // base64 characters, but no whole group of four
+  });
+
+  it('calls it base64url only for base64url characters with a "-" or "_" among them', () => {
+    expect(message('ab-c_d')).toContain('is base64url');
+    expect(message('!ab_c')).toMatch(generalRule);
+    expect(message('ab_c!')).toMatch(generalRule);
+  });
+});
