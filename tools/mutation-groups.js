@@ -25,6 +25,7 @@ const MUTATION_GROUPS = [
       'spec/policies/pin.spec.ts',
       'spec/policies/pin-mutants.spec.ts',
       'spec/policies/fingerprint.spec.ts',
+      'spec/policies/fingerprint-mutants.spec.ts',
       'spec/policies/verdict.spec.ts',
       'spec/policies/policy-*.spec.ts',
       'spec/policies/trust-on-first-use*.spec.ts',

@@ -1,4 +1,5 @@
-import { InvalidOptionError, pin } from '../../lib';
+import { InvalidOptionError, pin, type CertError } from '../../lib';
+import { fakePeer } from '../../lib/testing';
 
 /** The message pin() throws for `value`, which must be rejected. */
 const message = (value: string): string => {
@@ -41,5 +42,22 @@ describe('pin(): naming the likely mistake only where it is one', () => {
     expect(message('ab-c_d')).toContain('is base64url');
     expect(message('!ab_c')).toMatch(generalRule);
     expect(message('ab_c!')).toMatch(generalRule);
+  });
+
+  it('is named pin, and pin() with no pin names the option pin', () => {
+    expect(pin(Buffer.alloc(32).toString('base64')).name).toBe('pin');
+    expect(() => pin()).toThrow(expect.objectContaining({ option: 'pin', value: [] }));
+  });
+
+  it('lists every key seen in the chain, comma-separated', () => {
+    const [leaf, issuer] = [fakePeer({ spkiPin: 'sha256/leaf' }), fakePeer({ spkiPin: 'sha256/issuer' })];
+    const [error] = pin(Buffer.alloc(32).toString('base64')).check({
+      peer: { ...leaf, chain: [leaf, issuer] },
+      problems: [],
+    }) as CertError[];
+    expect(error?.reason).toContain('seen: sha256/leaf, sha256/issuer)');
+    const [a, b] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
+    const [twoPinned] = pin(a, b).check({ peer: { ...leaf, chain: [leaf] }, problems: [] }) as CertError[];
+    expect(twoPinned?.reason).toContain(`pinned: sha256/${a}, sha256/${b};`);
   });
 });
