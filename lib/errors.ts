@@ -360,7 +360,7 @@ export class InvalidTargetError extends Error {
   /** The error class, for logs. */
   override readonly name = 'InvalidTargetError';
   /** A stable code to match on. */
-  readonly code = 'ERR_RXTLS_INVALID_TARGET';
+  readonly code = 'ERR_RXTLS_INVALID_TARGET' satisfies RxtlsErrorCode;
   constructor(
     /** The text given. */
     readonly text: string,
