@@ -1,0 +1,6 @@
+/** Every section of `npm run bench`, in the order a full run takes them. */
+import type { BenchSection } from '../harness';
+import { dataSection } from './data';
+import { linesSection } from './lines';
+
+export const sections: readonly BenchSection[] = [linesSection, dataSection];

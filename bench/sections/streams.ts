@@ -1,0 +1,21 @@
+/** Shared by the throughput sections: a raw TLS socket that asks the bench server for a stream, and timing. */
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { BenchContext } from '../harness';
+
+/** A raw `node:tls` socket to the bench server that sends `request` once connected. */
+export function rawStream(context: BenchContext, request: string): TLSSocket {
+  const socket = tlsConnect({ host: '127.0.0.1', port: context.server.port, servername: 'localhost', ca: context.pki.ca.cert });
+  socket.once('secureConnect', () => socket.write(request));
+  return socket;
+}
+
+/** Resolves with the milliseconds a stream took once `run` calls `done`. */
+export function timedStream(run: (done: () => void, fail: (e: Error) => void) => void): Promise<number> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => run(() => resolve(Number(process.hrtime.bigint() - start) / 1e6), reject));
+}
+
+/** Bytes per run: BENCH_MIB (default 256) MiB, or 1 MiB in a smoke run. */
+export function streamBytes(context: BenchContext): number {
+  return context.smoke ? 1024 * 1024 : Number(process.env['BENCH_MIB'] ?? 256) * 1024 * 1024;
+}
