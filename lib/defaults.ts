@@ -29,6 +29,12 @@ export const DEFAULT_MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 export const SECURE_CONTEXT_CACHE_SIZE = 32;
 
 /**
+ * How many peer chains that OpenSSL verified are remembered per trust configuration, so that the
+ * next handshake with the same peer certificate skips reading and summarising its chain.
+ */
+export const VERIFIED_CHAIN_CACHE_SIZE = 256;
+
+/**
  * After we end a connection (close_notify), how long to wait for the peer's close before the
  * socket is destroyed (option `closeTimeout`) and `closed.clean` is `false`: 3 s, as Netty's and Reactor Netty's
  * close_notify flush/read timeouts.

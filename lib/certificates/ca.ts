@@ -2,7 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SECURE_CONTEXT_CACHE_SIZE } from '../defaults';
 import { InvalidOptionError } from '../errors';
+import { lruCache } from '../util/lru-cache';
 
 /**
  * Where trusted CA certificates come from: PEM text (string or Buffer), a path to a PEM file,
@@ -45,13 +47,23 @@ function isPemText(value: string): boolean {
 export async function loadCa(source: CaSource, option = 'ca'): Promise<LoadedCa> {
   const items = caSourceItems(source);
   if (items.length === 0) throw new InvalidOptionError(option, source, 'is an empty array; omit it to use the default trust store');
+  // PEM given as text is parsed once for all the connections that give the same text; files
+  // and directories are read again each time, so that a renewed CA file is picked up.
+  const text = items.every((item) => typeof item === 'string' && isPemText(item)) ? items.join('\n') : undefined;
+  const known = text === undefined ? undefined : parsedPem.get(text);
+  if (known) return known;
   const byFingerprint = new Map<string, X509Certificate>();
   for (const item of items) {
     for (const cert of await loadItem(item, option)) byFingerprint.set(cert.fingerprint256, cert);
   }
   const certificates = [...byFingerprint.values()];
-  return { certificates, pems: certificates.map((c) => c.toString()) };
+  const loaded = { certificates, pems: certificates.map((c) => c.toString()) };
+  if (text !== undefined) parsedPem.set(text, loaded);
+  return loaded;
 }
+
+/** CA sets given as PEM text, already parsed. */
+const parsedPem = lruCache<string, LoadedCa>(SECURE_CONTEXT_CACHE_SIZE);
 
 async function loadItem(item: string | Buffer, option: string): Promise<X509Certificate[]> {
   if (Buffer.isBuffer(item)) return parsePem(item.toString('utf8'), option, item);

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, rootCertificates } from 'node:tls';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 import { certError, uniqueCertErrors } from './cert-errors';
 import type { CertError } from '../events';
 import { currentRuntime, reportsOpenSslVerdicts } from '../util/runtime';
@@ -42,7 +42,7 @@ export function findProblems(
   // verifier onto OpenSSL's names (the peer is rejected either way); where they found none, it stays.
   const redundant = problems.some((p) => p.code === opensslCode) || (problems.length > 0 && !reportsOpenSslVerdicts(currentRuntime()));
   if (opensslCode && !redundant) problems.unshift(certError(opensslCode));
-  const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, leaf.toLegacyObject());
+  const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, legacyOf(leaf));
   if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
   return uniqueCertErrors(problems);
 }
@@ -84,6 +84,18 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   } catch {
     return false;
   }
+}
+
+const legacy = new WeakMap<X509Certificate, PeerCertificate>();
+
+/** The legacy object `checkServerIdentity` wants, made once per certificate object. */
+function legacyOf(cert: X509Certificate): PeerCertificate {
+  let object = legacy.get(cert);
+  if (!object) {
+    object = cert.toLegacyObject();
+    legacy.set(cert, object);
+  }
+  return object;
 }
 
 function subjectOf(cert: X509Certificate): string {

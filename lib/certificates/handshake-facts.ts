@@ -1,8 +1,9 @@
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { HandshakeFacts } from '../events';
 import { findProblems, type TrustAnchors } from './certificate-checks';
 import { certError, opensslVerdict } from './cert-errors';
-import { anonymousPeer, peerChain, peerInfo } from './peer-info';
+import { anonymousPeer, peerChain, peerOf, summarize } from './peer-info';
+import { verifiedChains, type KnownChain } from './verified-chains';
 
 /** Whose certificate is judged, and against what. */
 export interface FactsRequest {
@@ -10,6 +11,17 @@ export interface FactsRequest {
   readonly servername?: string;
   /** The CAs the chain is checked against. */
   readonly anchors: () => TrustAnchors;
+  /**
+   * One object per trust configuration (the client's SecureContext, the server's CA list): chains
+   * OpenSSL verified under it are remembered, so the next handshake with the same peer
+   * certificate skips reading its chain (see verified-chains.ts). Without it nothing is remembered.
+   */
+  readonly trustScope?: object;
+  /**
+   * The peer's certificate with its chain, when it was already read from this socket (Node reads
+   * it for `checkServerIdentity`): reading it again costs as much as a third of a handshake.
+   */
+  readonly peerCertificate?: DetailedPeerCertificate;
 }
 
 /**
@@ -19,18 +31,30 @@ export interface FactsRequest {
  * Throws when the peer's certificate cannot be read.
  */
 export function handshakeFacts(socket: TLSSocket, request: FactsRequest): HandshakeFacts | undefined {
-  const chain = peerChain(socket);
-  if (chain.length === 0) return undefined;
+  const opensslCode = opensslVerdict(socket);
+  const detailed = request.peerCertificate ?? socket.getPeerCertificate(true);
+  const chains = opensslCode === undefined && request.trustScope ? verifiedChains(request.trustScope) : undefined;
+  let known = detailed?.fingerprint256 ? chains?.get(detailed.fingerprint256) : undefined;
+  if (!known) {
+    const certificates = peerChain(socket, detailed);
+    if (certificates.length === 0) return undefined;
+    known = { certificates, summaries: certificates.map(summarize) };
+    if (chains && detailed?.fingerprint256) chains.set(detailed.fingerprint256, known);
+  }
+  return factsOf(socket, known, opensslCode, request);
+}
+
+function factsOf(socket: TLSSocket, known: KnownChain, opensslCode: string | undefined, request: FactsRequest): HandshakeFacts {
   return {
-    peer: peerInfo(socket, chain, request.servername ?? (socket.servername || '')),
-    problems: findProblems(chain, opensslVerdict(socket), request.servername, request.anchors),
+    peer: peerOf(socket, known.summaries, request.servername ?? (socket.servername || '')),
+    problems: findProblems(known.certificates, opensslCode, request.servername, request.anchors),
   };
 }
 
 /** The facts of a client that was asked for a certificate: its own, or none, which is a problem. */
-export function clientCertificateFacts(socket: TLSSocket, anchors: () => TrustAnchors): HandshakeFacts {
+export function clientCertificateFacts(socket: TLSSocket, anchors: () => TrustAnchors, trustScope?: object): HandshakeFacts {
   return (
-    handshakeFacts(socket, { anchors }) ?? {
+    handshakeFacts(socket, { anchors, ...(trustScope && { trustScope }) }) ?? {
       peer: anonymousPeer(socket),
       problems: [certError('NO_PEER_CERTIFICATE', 'the client presented no certificate')],
     }

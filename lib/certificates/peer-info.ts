@@ -24,10 +24,13 @@ export function spkiPinOf(cert: X509Certificate): string {
   return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
 }
 
-/** The peer's chain, leaf first, as parsed certificates. */
-export function peerChain(socket: TLSSocket): X509Certificate[] {
+/** The peer's chain, leaf first, as parsed certificates (from `detailed`, when it was already read). */
+export function peerChain(
+  socket: TLSSocket,
+  detailed: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true),
+): X509Certificate[] {
   const chain: X509Certificate[] = [];
-  let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let current: DetailedPeerCertificate | undefined = detailed;
   const seen = new Set<string>();
   while (current?.raw && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256);
@@ -42,9 +45,8 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
   return chain;
 }
 
-/** Builds {@link PeerInfo} from the parsed chain of a finished handshake. */
-export function peerInfo(socket: TLSSocket, chain: readonly X509Certificate[], servername: string): PeerInfo {
-  const summaries = chain.map(summarize);
+/** Builds {@link PeerInfo} from the summaries of a chain, leaf first (shared with other connections). */
+export function peerOf(socket: TLSSocket, summaries: readonly CertificateSummary[], servername: string): PeerInfo {
   const leaf = summaries[0];
   if (!leaf) return anonymousPeer(socket);
   return {
@@ -78,7 +80,7 @@ function distinguishedName(multiline: string): string {
  */
 export function clientPeer(socket: TLSSocket): PeerInfo {
   const chain = peerChain(socket);
-  return chain.length > 0 ? peerInfo(socket, chain, socket.servername || '') : anonymousPeer(socket);
+  return peerOf(socket, chain.map(summarize), socket.servername || '');
 }
 
 /** A peer that presented no certificate. */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { SECURE_CONTEXT_CACHE_SIZE } from '../defaults';
+import { lruCache } from '../util/lru-cache';
 
-const cache = new Map<string, SecureContext>();
+const cache = lruCache<string, SecureContext>(SECURE_CONTEXT_CACHE_SIZE);
 
 /**
  * Returns a secure context for these options, building it only the first time a distinct
@@ -14,13 +15,10 @@ export function secureContextFor(options: SecureContextOptions): SecureContext {
   // Keys are hashed, never kept as map keys in clear.
   const key = createHash('sha256').update(JSON.stringify(options, bufferAsBase64)).digest('base64');
   let context = cache.get(key);
-  if (context) {
-    cache.delete(key);
-  } else {
+  if (!context) {
     context = createSecureContext(options);
-    if (cache.size >= SECURE_CONTEXT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, context);
   }
-  cache.set(key, context);
   return context;
 }
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../certificates/ca';
@@ -123,6 +123,7 @@ function start(
   onRelease: () => void,
 ): TLSSocket {
   const { host, port, servername } = options;
+  let peerCertificate: DetailedPeerCertificate | undefined;
   const connectOptions: ConnectionOptions = {
     ...options.tls,
     host,
@@ -130,7 +131,11 @@ function start(
     secureContext,
     rejectUnauthorized: false,
     // rxtls checks the name itself (certificate-checks.ts) so that it can report it with the rest.
-    checkServerIdentity: noop,
+    // Node reads the peer's chain to call this (when OpenSSL accepted it): keep it, not read it twice.
+    checkServerIdentity: (_name, certificate) => {
+      peerCertificate = certificate as DetailedPeerCertificate; // Node passes getPeerCertificate(true)
+      return undefined;
+    },
     ...(isIP(servername) === 0 && { servername }),
     ...(options.alpn && { ALPNProtocols: [...options.alpn] }),
     ...(options.session && { session: options.session }),
@@ -201,7 +206,8 @@ function start(
   socket.once('secureConnect', () => {
     handshakeDone = true;
     try {
-      facts = handshakeFacts(socket, { servername, anchors });
+      facts = handshakeFacts(socket, { servername, anchors, trustScope: secureContext, ...(peerCertificate && { peerCertificate }) });
+      peerCertificate = undefined; // read once; kept, it would hold the whole parsed chain for the connection's life
     } catch (error) {
       fail('ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE', `could not read the peer's certificate: ${(error as Error).message}`, error);
       return;
