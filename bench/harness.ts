@@ -49,9 +49,12 @@ export const median = (values: readonly number[]): number => {
  * Runs every variant `runs` times, interleaved (A B C, A B C, …) so that noise hits them alike,
  * and returns each variant's samples in run order.
  */
-export async function interleave<K extends string>(runs: number, variants: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
+export async function interleave<K extends string, V = number>(
+  runs: number,
+  variants: Record<K, () => Promise<V>>,
+): Promise<Record<K, V[]>> {
   const names = Object.keys(variants) as K[];
-  const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  const samples = Object.fromEntries(names.map((n) => [n, [] as V[]])) as Record<K, V[]>;
   for (let run = 0; run < runs; run++) {
     for (const name of names) samples[name].push(await variants[name]());
   }
@@ -64,12 +67,14 @@ export function ratioOf(label: string, ours: readonly number[], baseline: readon
   return { label, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), ...(target && { target }) };
 }
 
-export function formatRatio(r: Ratio): string {
+/** One line of the report; in a smoke run the numbers mean nothing, so no verdict is given. */
+export function formatRatio(r: Ratio, smoke = false): string {
+  if (!Number.isFinite(r.median)) return `${r.label.padEnd(58)} n/a (a baseline measured zero)`;
   const spread = `${r.min.toFixed(2)}–${r.max.toFixed(2)}`;
   let verdict = '';
   if (r.target?.atLeast !== undefined) verdict = `target ≥ ${r.target.atLeast} ${r.median >= r.target.atLeast ? 'met' : 'MISSED'}`;
   if (r.target?.atMost !== undefined) verdict = `target ≤ ${r.target.atMost} ${r.median <= r.target.atMost ? 'met' : 'MISSED'}`;
-  return `${r.label.padEnd(58)} ×${r.median.toFixed(2)} (${spread})  ${verdict}`;
+  return `${r.label.padEnd(58)} ×${r.median.toFixed(2)} (${spread})  ${smoke ? '(smoke run: no verdict)' : verdict}`;
 }
 
 /** Milliseconds taken by `work`. */

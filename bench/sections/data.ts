@@ -1,7 +1,9 @@
 /** `npm run bench -- data`: raw `data` events, with and without `detectTruncation`, against the raw socket. */
-import { connect } from '../../lib';
 import { interleave, ratioOf, type BenchContext, type BenchSection } from '../harness';
 import { rawStream, streamBytes, timedStream } from './streams';
+import { rxtls } from '../rxtls';
+
+const { connect } = rxtls;
 
 function rxtlsData(context: BenchContext, request: string, total: number, detectTruncation: boolean) {
   return () =>

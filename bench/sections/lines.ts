@@ -6,9 +6,11 @@
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import split2 from 'split2';
-import { connect, lines } from '../../lib';
 import { interleave, median, ratioOf, type BenchContext, type BenchSection, type Ratio } from '../harness';
 import { rawStream, streamBytes, timedStream } from './streams';
+import { rxtls } from '../rxtls';
+
+const { connect, lines } = rxtls;
 
 function variants(context: BenchContext, request: string, expected: number) {
   const check = (count: number) => {

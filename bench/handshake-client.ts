@@ -1,0 +1,60 @@
+/**
+ * The load generator of the server-side handshake and memory benches, in its own process so that
+ * the server measured does not share its event loop. Waits for `{ port, ca, count, inFlight }`
+ * over IPC, makes that many full handshakes with raw `node:tls` (a shared SecureContext), each
+ * closed as soon as it is established, and answers `{ ms }` or `{ error }`. With `hold: true` it
+ * keeps the connections open, idle, until it gets `{ release: true }`, and answers `{ ms }` again
+ * once they are all closed.
+ */
+import { once } from 'node:events';
+import { connect, createSecureContext, type TLSSocket } from 'node:tls';
+
+interface Job {
+  readonly port: number;
+  readonly ca: string;
+  readonly count: number;
+  readonly inFlight: number;
+  readonly hold?: boolean;
+}
+
+const held: TLSSocket[] = [];
+
+function handshake(port: number, secureContext: ReturnType<typeof createSecureContext>, hold: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', secureContext }, () => {
+      if (hold) held.push(socket);
+      else socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function run(job: Job): Promise<number> {
+  const secureContext = createSecureContext({ ca: job.ca });
+  const start = process.hrtime.bigint();
+  let started = 0;
+  const lane = async () => {
+    while (started < job.count) {
+      started++;
+      await handshake(job.port, secureContext, job.hold === true);
+    }
+  };
+  await Promise.all(Array.from({ length: job.inFlight }, lane));
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function release(): Promise<number> {
+  const start = process.hrtime.bigint();
+  const closing = held.splice(0).map((socket) => (socket.destroy(), once(socket, 'close')));
+  await Promise.all(closing);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+process.on('message', (job: Job | { release: true }) => {
+  ('release' in job ? release() : run(job)).then(
+    (ms) => process.send?.({ ms }),
+    (error: unknown) => process.send?.({ error: (error as Error).message }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

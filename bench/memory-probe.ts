@@ -1,0 +1,123 @@
+/**
+ * One memory measurement of the memory bench, in a fresh process so that RSS means something:
+ * RSS freed by an earlier run is not returned to the system, which would hide the next run's
+ * growth. Reads `{ role, variant, port, ca, cert, key, count }` as JSON on stdin.
+ * - role `client`: opens `count` connections to the bench server (`port`), raw `node:tls` with a
+ *   shared SecureContext or rxtls `connect()`, both reading, and measures.
+ * - role `server`: starts a raw `tls.createServer` or an rxtls `listen`, sends `{ port }` over IPC,
+ *   and measures when the parent, having opened `count` connections to it, sends `measure`.
+ * One connection is made and closed first, so that code loading and compilation are not counted.
+ * Answers `{ heap, rss }`: bytes of heap + external and of RSS per connection, after a full gc.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createSecureContext, createServer, type TLSSocket } from 'node:tls';
+import type { Subscription } from 'rxjs';
+import { gc } from './harness';
+import { rxtls } from './rxtls';
+
+const { connect, listen } = rxtls;
+
+interface Probe {
+  readonly role: 'client' | 'server';
+  readonly variant: 'raw' | 'rxtls';
+  readonly port: number;
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly count: number;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+function usage(): number[] {
+  gc();
+  const { heapUsed, external, rss } = process.memoryUsage();
+  return [heapUsed + external, rss];
+}
+
+async function openClient(probe: Probe): Promise<() => void> {
+  if (probe.variant === 'raw') {
+    const secureContext = createSecureContext({ ca: probe.ca });
+    const socket = tlsConnect({ host: '127.0.0.1', port: probe.port, servername: 'localhost', secureContext });
+    socket.on('error', () => undefined).on('data', () => undefined);
+    await once(socket, 'secureConnect');
+    return () => socket.destroy();
+  }
+  let subscription: Subscription | undefined;
+  await new Promise<void>((resolve, reject) => {
+    subscription = connect({ host: '127.0.0.1', port: probe.port, servername: 'localhost', ca: probe.ca }).subscribe({
+      next: (e) => e.type === 'connected' && resolve(),
+      error: reject,
+    });
+  });
+  return () => subscription?.unsubscribe();
+}
+
+async function client(probe: Probe): Promise<number[]> {
+  (await openClient(probe))();
+  await settle();
+  const before = usage();
+  const open: Array<() => void> = [];
+  for (let i = 0; i < probe.count; i++) open.push(await openClient(probe));
+  await settle();
+  const after = usage();
+  for (const close of open) close();
+  return after.map((value, i) => (value - (before[i] as number)) / probe.count);
+}
+
+async function startServer(probe: Probe): Promise<{ port: number; stop: () => void }> {
+  const { cert, key } = probe;
+  if (probe.variant === 'raw') {
+    const server = createServer({ cert, key }, (socket: TLSSocket) => socket.on('error', () => undefined).on('data', () => undefined));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { port: (server.address() as AddressInfo).port, stop: () => server.close() };
+  }
+  let running: Subscription | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    running = listen({ host: '127.0.0.1', port: 0, credentials: { cert, key } }).subscribe({
+      next: (e) => {
+        if (e.type === 'listening') resolve(e.port);
+        else if (e.type === 'connection') e.events.subscribe({ error: () => undefined });
+      },
+      error: reject,
+    });
+  });
+  return { port, stop: () => running?.unsubscribe() };
+}
+
+async function server(probe: Probe): Promise<number[]> {
+  const { port, stop } = await startServer(probe);
+  let before: number[] = [];
+  process.send?.({ port });
+  // The parent warms us up with one connection, then sends `baseline`, opens the rest, sends `measure`.
+  for (;;) {
+    const [message] = (await once(process, 'message')) as [string];
+    await settle();
+    if (message === 'baseline') {
+      before = usage();
+      process.send?.({ ready: true });
+    } else {
+      const after = usage();
+      stop();
+      return after.map((value, i) => (value - (before[i] as number)) / probe.count);
+    }
+  }
+}
+
+let input = '';
+process.stdin.on('data', (chunk: Buffer) => (input += chunk.toString()));
+process.stdin.on('end', () => {
+  const probe = JSON.parse(input) as Probe;
+  (probe.role === 'client' ? client(probe) : server(probe)).then(
+    ([heap, rss]) => {
+      process.send?.({ heap, rss });
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.send?.({ error: (error as Error).message });
+      process.exit(1);
+    },
+  );
+});
