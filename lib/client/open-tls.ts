@@ -199,12 +199,14 @@ function start(
   socket.on('error', (error: NodeJS.ErrnoException) => {
     if (!handshakeDone) fail(error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED', describe(error, options), error);
   });
-  socket.once('close', () => {
+  const closedEarly = () => {
     // 'error' has normally reported it already; error() after error() is a no-op.
-    if (!handshakeDone) fail('ECONNRESET', 'connection closed before the TLS handshake finished');
-  });
+    fail('ECONNRESET', 'connection closed before the TLS handshake finished');
+  };
+  socket.once('close', closedEarly);
   socket.once('secureConnect', () => {
     handshakeDone = true;
+    socket.off('close', closedEarly); // an open connection holds only what it still needs
     try {
       facts = handshakeFacts(socket, { servername, anchors, trustScope: secureContext, ...(peerCertificate && { peerCertificate }) });
       peerCertificate = undefined; // read once; kept, it would hold the whole parsed chain for the connection's life
@@ -225,8 +227,12 @@ function start(
       );
       return;
     }
+    const { maxPendingWriteBytes, closeTimeout } = options;
     const connection = establishedConnection(socket, subscriber, {
-      ...options,
+      maxPendingWriteBytes,
+      closeTimeout,
+      host,
+      port,
       ...(transport && { transportEnded: () => transport.transportEnded() }),
     });
     subscriber.next({
