@@ -1,0 +1,125 @@
+/**
+ * findProblems, the standard checks, on chains generated here and judged at fixed moments: every
+ * problem is listed once, in OpenSSL's order, naming the certificate it is about.
+ */
+import { X509Certificate } from 'node:crypto';
+import { findProblems, defaultTrustAnchors } from '../../lib/certificates/certificate-checks';
+import { createTestPki, type TestCredentials } from '../../lib/testing';
+
+const x509 = (c: TestCredentials) => new X509Certificate(c.cert);
+const DAY = 86_400_000;
+
+describe('findProblems', () => {
+  let pki: Awaited<ReturnType<typeof createTestPki>>;
+  let anchors: () => X509Certificate[];
+  beforeAll(async () => {
+    pki = await createTestPki('Checks CA');
+    anchors = () => [x509(pki.ca)];
+  });
+
+  it('finds nothing wrong with a trusted, current chain whose name matches', async () => {
+    const leaf = x509(await pki.leaf());
+    expect(findProblems([leaf, x509(pki.ca)], undefined, 'localhost', anchors)).toEqual([]);
+    expect(findProblems([leaf], undefined, '127.0.0.1', anchors)).toEqual([]);
+  });
+
+  it('says so when there is no certificate at all', () => {
+    expect(findProblems([], undefined, 'localhost', anchors)).toEqual([
+      { code: 'NO_PEER_CERTIFICATE', reason: 'the peer sent no certificate' },
+    ]);
+  });
+
+  it('names each certificate that has expired or is not yet valid, at the moment given', async () => {
+    const now = new Date();
+    const leaf = x509(await pki.leaf({ notBefore: new Date(now.getTime() - 10 * DAY), notAfter: new Date(now.getTime() + 10 * DAY) }));
+    const ca = x509(pki.ca);
+    expect(
+      findProblems([leaf, ca], undefined, 'localhost', anchors, new Date(now.getTime() + 11 * DAY)).map((p) => [p.code, p.certificate]),
+    ).toEqual([['CERT_HAS_EXPIRED', 'CN=localhost']]);
+    expect(
+      findProblems([leaf, ca], undefined, 'localhost', anchors, new Date(now.getTime() - 11 * DAY)).map((p) => [p.code, p.certificate]),
+    ).toEqual([
+      ['CERT_NOT_YET_VALID', 'CN=localhost'],
+      ['CERT_NOT_YET_VALID', 'CN=Checks CA'], // the CA was made an hour ago, too
+    ]);
+    // Valid on both edges of its period.
+    expect(findProblems([leaf], undefined, 'localhost', anchors, new Date(leaf.validTo))).toEqual([]);
+    expect(findProblems([leaf], undefined, 'localhost', anchors, new Date(leaf.validFrom))).toEqual([]);
+    expect(
+      findProblems([leaf], undefined, 'localhost', anchors, new Date(new Date(leaf.validTo).getTime() + 1000)).map((p) => p.code),
+    ).toEqual(['CERT_HAS_EXPIRED']);
+  });
+
+  it("drops OpenSSL's verdict where its own check named the same problem with the certificate", async () => {
+    const expired = x509(await pki.expired());
+    const problems = findProblems([expired, x509(pki.ca)], 'CERT_HAS_EXPIRED', 'localhost', anchors);
+    expect(problems.map((p) => [p.code, p.certificate])).toEqual([['CERT_HAS_EXPIRED', 'CN=localhost']]);
+  });
+
+  it("keeps OpenSSL's verdict first when the checks found nothing of their own", async () => {
+    const leaf = x509(await pki.leaf());
+    expect(findProblems([leaf, x509(pki.ca)], 'CERT_REVOKED', 'localhost', anchors).map((p) => p.code)).toEqual(['CERT_REVOKED']);
+  });
+
+  it('reports a name mismatch with the names the certificate has, and checks no name for a client certificate', async () => {
+    const leaf = x509(await pki.leaf({ names: ['elsewhere.test'] }));
+    const [problem, ...rest] = findProblems([leaf, x509(pki.ca)], undefined, 'localhost', anchors);
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID', certificate: 'CN=elsewhere.test' });
+    expect(problem?.reason).toContain('elsewhere.test');
+    expect(findProblems([leaf, x509(pki.ca)], undefined, undefined, anchors)).toEqual([]);
+  });
+
+  it('tells a self-signed leaf from a self-signed certificate further up the chain', async () => {
+    const selfSigned = x509(await pki.selfSigned());
+    expect(findProblems([selfSigned], 'DEPTH_ZERO_SELF_SIGNED_CERT', 'localhost', anchors).map((p) => p.code)).toEqual([
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    ]);
+    const other = await pki.otherAuthority();
+    const leaf = x509(await other.issue({ names: ['localhost'] }));
+    expect(
+      findProblems([leaf, x509(other)], 'SELF_SIGNED_CERT_IN_CHAIN', 'localhost', anchors).map((p) => [p.code, p.certificate]),
+    ).toEqual([['SELF_SIGNED_CERT_IN_CHAIN', expect.stringContaining('CN=')]]);
+  });
+
+  it('says no issuer was found for the top of an untrusted chain, and that a lone leaf is unverified', async () => {
+    const other = await pki.otherAuthority();
+    const intermediate = await other.issue({ ca: true, commonName: 'Orphan Intermediate' });
+    const leaf = x509(await intermediate.issue({ names: ['localhost'] }));
+    expect(findProblems([leaf], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'localhost', anchors).map((p) => [p.code, p.certificate])).toEqual([
+      ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CN=localhost'],
+      ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CN=localhost'],
+    ]);
+    expect(
+      findProblems([leaf, x509(intermediate)], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'localhost', anchors).map((p) => [
+        p.code,
+        p.certificate,
+      ]),
+    ).toEqual([['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CN=Orphan Intermediate']]);
+  });
+
+  it("lists OpenSSL's three codes, naming the issuer, when the chain's issuer may not sign", async () => {
+    const other = await pki.otherAuthority();
+    const leaf = x509(await other.issue({ names: ['localhost'] }));
+    const problems = findProblems([leaf], 'KEYUSAGE_NO_CERTSIGN', 'localhost', anchors);
+    expect(problems.map((p) => p.code)).toEqual(['INVALID_CA', 'INVALID_PURPOSE', 'KEYUSAGE_NO_CERTSIGN']);
+    expect(new Set(problems.map((p) => p.certificate))).toEqual(new Set([leaf.issuer.split('\n').filter(Boolean).join(', ')]));
+  });
+
+  it('finds no trust problem when a certificate of the chain is an anchor or is issued by one', async () => {
+    const leaf = x509(await pki.leaf());
+    // OpenSSL said something the chain itself does not show: its verdict stays, alone.
+    expect(findProblems([leaf], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'localhost', anchors).map((p) => p.code)).toEqual([
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    ]);
+    expect(findProblems([x509(pki.ca)], 'DEPTH_ZERO_SELF_SIGNED_CERT', undefined, anchors).map((p) => p.code)).toEqual([
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    ]);
+  });
+
+  it("parses Node's root store once, and only when asked", () => {
+    const first = defaultTrustAnchors();
+    expect(first.length).toBeGreaterThan(50);
+    expect(defaultTrustAnchors()).toBe(first);
+  });
+});
