@@ -92,7 +92,7 @@ interface Held<E> {
  * connect({ host: 'logs.example.com', port: 6514 })
  *   .pipe(
  *     lines(),
- *     handleEach((e) => store(e.text)),
+ *     handleEach((e) => (e.type === 'line' ? store(e.text) : undefined)),
  *   )
  *   .subscribe((e) => e.type === 'closed' && console.log('every line stored'));
  * ```
