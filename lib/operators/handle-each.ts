@@ -121,6 +121,7 @@ export function handleEach<E extends TransportEvent>(
       let again = false;
 
       const finished = (held: Held<E>) => {
+        if (subscriber.closed) return;
         held.done = true;
         running--;
         drain();
@@ -135,6 +136,14 @@ export function handleEach<E extends TransportEvent>(
           return;
         }
         if (result === undefined) return finished(held);
+        // The common case, an async function, without the Subscriber that from() would build for it.
+        if (result instanceof Promise) {
+          result.then(
+            () => finished(held),
+            (error: unknown) => subscriber.error(error),
+          );
+          return;
+        }
         subscriber.add(from(result).subscribe({ error: (error: unknown) => subscriber.error(error), complete: () => finished(held) }));
       };
       const step = () => {

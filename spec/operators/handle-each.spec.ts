@@ -371,6 +371,32 @@ describe('handleEach(handler): options', () => {
     expect(b).toEqual(a);
   });
 
+  it('passes the reason of a rejected Promise on', async () => {
+    const failure = new Error('constraint violated');
+    await expect(
+      firstValueFrom(
+        events(fakeConnected(), fakeLine('a')).pipe(
+          handleEach(() => Promise.reject(failure)),
+          toArray(),
+        ),
+      ),
+    ).rejects.toBe(failure);
+  });
+
+  it('emits nothing once unsubscribed, though a Promise it awaited resolves later', async () => {
+    let resolve!: () => void;
+    const pending = new Promise<void>((r) => (resolve = r));
+    const seen: string[] = [];
+    const subscription = events(fakeConnected(), fakeLine('a'), closed)
+      .pipe(handleEach(() => pending))
+      .subscribe((e) => seen.push(e.type));
+    subscription.unsubscribe();
+    resolve();
+    await pending;
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['connected']);
+  });
+
   it('passes an error from an Observable handler on', async () => {
     const failure = new Error('no');
     await expect(
