@@ -73,6 +73,9 @@ interface Held<E> {
  * events before it only once they are all handled. Completion waits for the handlers; an error,
  * upstream or from a handler, is passed on at once and tears the connection down.
  *
+ * Unsubscribing, or an error, resumes a reader it paused (a connection shared with other
+ * subscribers goes on for them); unshared, the connection is destroyed anyway.
+ *
  * A connection that the peer closes while it is paused still ends: its `closed` comes once the
  * handler caught up with what arrived before it. A browser's WebSocket cannot be paused
  * (`reader.pausable` is `false`): there the held events are bounded only by what the server sends.
@@ -209,6 +212,10 @@ export function handleEach<E extends TransportEvent>(
           },
         }),
       );
+      // A connection shared with other subscribers (share()) must not stay paused for them.
+      return () => {
+        if (paused) reader?.resume();
+      };
     });
 }
 

@@ -236,6 +236,27 @@ describe('handleEach(handler): flow control', () => {
     expect(reader.calls).toEqual(['pause', 'resume']);
   });
 
+  it('resumes a reader it paused when unsubscribed, so that a shared connection goes on for the others', () => {
+    const reader = recordingReader();
+    const source = new Subject<TlsEvent>();
+    const subscription = source.pipe(handleEach(() => NEVER, { highWaterMark: 1, lowWaterMark: 0 })).subscribe();
+    source.next(fakeConnected({ reader }));
+    source.next(fakeLine('stuck'));
+    expect(reader.calls).toEqual(['pause']);
+    subscription.unsubscribe();
+    expect(reader.calls).toEqual(['pause', 'resume']);
+  });
+
+  it('does not touch a reader it did not pause when unsubscribed', () => {
+    const reader = recordingReader();
+    const source = new Subject<TlsEvent>();
+    const subscription = source.pipe(handleEach(() => NEVER)).subscribe();
+    source.next(fakeConnected({ reader }));
+    source.next(fakeLine('one'));
+    subscription.unsubscribe();
+    expect(reader.calls).toEqual([]);
+  });
+
   it('has the documented default high-water mark', async () => {
     const reader = recordingReader();
     const gate = new Subject<void>();
