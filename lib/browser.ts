@@ -32,6 +32,7 @@ export type {
   CertFailedEvent,
   SessionInfo,
   TlsEvent,
+  TlsReader,
   TlsWriter,
   TransportEvent,
   WebSocketConnectedEvent,
@@ -59,6 +60,7 @@ export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from '.
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
+export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
 export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 export * from './defaults';

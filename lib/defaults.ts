@@ -102,3 +102,17 @@ export const DEFAULT_WS_PORT = 80;
 
 /** The URL path a `gateway` answers on (option `path`): `/`; other paths get 404. */
 export const DEFAULT_GATEWAY_PATH = '/';
+
+/**
+ * How many handlers `handleEach` runs at once (option `concurrency`): 1, so events are handled
+ * one after the other, in order, as `concatMap` does.
+ */
+export const DEFAULT_HANDLE_EACH_CONCURRENCY = 1;
+
+/**
+ * How many events `handleEach` holds (queued, being handled, or handled and waiting for an
+ * earlier one) before it pauses the connection's reader (option `highWaterMark`): 16, Node's
+ * default for object-mode streams. It resumes reading once no more than `lowWaterMark` wait
+ * (by default half of `highWaterMark`, rounded down).
+ */
+export const DEFAULT_HANDLE_EACH_HIGH_WATER_MARK = 16;

@@ -152,6 +152,43 @@ export interface CloseTimeout {
   readonly option: string;
 }
 
+/**
+ * The read side of a connection: a consumer that works asynchronously asks the transport to
+ * stop reading while it catches up. `handleEach()` does it for you; use `reader` directly only
+ * to build your own flow control.
+ *
+ * On a TLS or TCP socket (`connect`, the server's connections, STARTTLS, `connectWebSocket` in
+ * Node) `pause()` stops the socket's `data` events; Node then reads no more from the kernel
+ * once the socket's own readable buffer is full (its `readableHighWaterMark`, 16–64 KiB), the
+ * kernel's receive window fills, and the peer's writes block: what waits for the consumer is
+ * bounded. A peer that closes while the connection is paused is seen after what was sent before
+ * its close is read: `closed` follows the buffered data once reading resumes.
+ *
+ * A browser's WebSocket cannot be paused (the WHATWG API has no receive flow control):
+ * `pausable` is `false` there, and `pause()` only records the wish — messages keep arriving.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'rxtls';
+ * connect({ host: 'imap.example.com', port: 993 }).subscribe((e) => {
+ *   if (e.type === 'connected') {
+ *     e.reader.pause(); // nothing more is delivered until…
+ *     setTimeout(() => e.reader.resume(), 1000); // …a second later
+ *   }
+ * });
+ * ```
+ */
+export interface TlsReader {
+  /** Stops delivering `data` and, soon after, reading from the network. Idempotent. */
+  pause(): void;
+  /** Delivers and reads again. Idempotent. */
+  resume(): void;
+  /** Whether `pause()` was called last (and not `resume()`). */
+  readonly paused: boolean;
+  /** Whether pausing really stops the transport: `false` only for a browser's WebSocket. */
+  readonly pausable: boolean;
+}
+
 /** The peer passed verification: reading and writing may begin. */
 export interface ConnectedEvent {
   /** The discriminant: match on it. */
@@ -164,6 +201,8 @@ export interface ConnectedEvent {
   readonly session: SessionInfo;
   /** The write side. Nothing can be written before this event: fail closed. */
   readonly writer: TlsWriter;
+  /** The read side: pause and resume reading, for a consumer that falls behind (see `handleEach`). */
+  readonly reader: TlsReader;
   /** Present when the connection is a WebSocket over this TLS connection (`connectWebSocket` in Node, `wss:`). */
   readonly webSocket?: WebSocketInfo;
 }
@@ -191,6 +230,8 @@ export interface WebSocketConnectedEvent {
   readonly webSocket: WebSocketInfo;
   /** The write side: each write is one binary message. */
   readonly writer: TlsWriter;
+  /** The read side; a browser's WebSocket cannot be paused (`reader.pausable` is `false`). */
+  readonly reader: TlsReader;
 }
 
 /** Raw bytes received, before any framing. */
@@ -282,6 +323,13 @@ export interface PlaintextEvent {
   readonly type: 'plaintext';
   /** The plaintext write side, with `startTls()`. */
   readonly writer: PlaintextWriter;
+  /**
+   * The plaintext read side, until `startTls()`; then it does nothing, and the TLS `connected`
+   * event brings the reader of the upgraded connection. Always present on what
+   * `connectStartTls` and `listenStartTls` emit; optional so that plaintext events built by hand
+   * in tests need none.
+   */
+  readonly reader?: TlsReader;
 }
 
 /**
@@ -349,6 +397,8 @@ export interface HandshakeEvent {
   readonly problems: readonly CertError[];
   /** Starts reading and returns the write side. Called by `verify` only when the policy passed. */
   accept(): TlsWriter;
+  /** The read side `connected` will carry; before `accept()` nothing is read whatever it says. */
+  readonly reader: TlsReader;
   /** Which end of the TLS connection we are: `'client'` when absent. */
   readonly role?: 'client' | 'server';
 }

@@ -66,6 +66,7 @@ export type {
   SessionInfo,
   StartTlsEvent,
   TlsEvent,
+  TlsReader,
   TlsWriter,
   TransportEvent,
   WebSocketConnectedEvent,
@@ -96,6 +97,7 @@ export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
+export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
 export { verify } from './operators/verify';
 
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';

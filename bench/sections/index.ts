@@ -1,8 +1,9 @@
 /** Every section of `npm run bench`, in the order a full run takes them. */
 import type { BenchSection } from '../harness';
+import { asyncSection } from './async';
 import { dataSection } from './data';
 import { handshakesSection } from './handshakes';
 import { linesSection } from './lines';
 import { memorySection } from './memory';
 
-export const sections: readonly BenchSection[] = [linesSection, dataSection, handshakesSection, memorySection];
+export const sections: readonly BenchSection[] = [linesSection, dataSection, handshakesSection, memorySection, asyncSection];

@@ -72,7 +72,7 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
           discardPlaintext(raw);
           upgrade = openTls(resolved, raw).subscribe(subscriber);
         });
-        subscriber.next({ type: 'plaintext', writer });
+        subscriber.next({ type: 'plaintext', writer, reader: connection.reader });
       });
       return () => {
         clearTimeout(timer);

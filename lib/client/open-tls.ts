@@ -240,6 +240,7 @@ function start(
       ...facts,
       session: sessionInfo(socket, () => ticket),
       accept: () => connection.accept(),
+      reader: connection.reader,
       release: () => {
         connection.detach();
         onRelease();

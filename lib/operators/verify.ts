@@ -38,6 +38,7 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
             peer: handshake.peer,
             session: handshake.session,
             writer: handshake.accept(),
+            reader: handshake.reader,
           });
           return;
         }

@@ -18,6 +18,7 @@ export function acceptedConnection(socket: TLSSocket, limits: EstablishedLimits)
       peer: clientPeer(socket),
       session: sessionInfo(socket, () => undefined),
       writer: connection.accept(),
+      reader: connection.reader,
     });
     return () => socket.destroy();
   });

@@ -142,7 +142,7 @@ function plaintextServerConnection(
         subscriber.complete();
       });
     });
-    subscriber.next({ type: 'plaintext', writer });
+    subscriber.next({ type: 'plaintext', writer, reader: connection.reader });
     return () => {
       if (upgrade) upgrade.unsubscribe();
       else if (!writer.upgrading) raw.destroy();

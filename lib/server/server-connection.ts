@@ -31,6 +31,7 @@ export function serverConnection(socket: TLSSocket, options: ResolvedListenOptio
       ...facts,
       session: sessionInfo(socket, () => undefined),
       accept: () => connection.accept(),
+      reader: connection.reader,
       role: 'server',
     });
     return () => socket.destroy();

@@ -1,4 +1,14 @@
-import type { CertError, CloseTimeout, ConnectedEvent, HandshakeEvent, LineEvent, PeerInfo, SessionInfo, TlsWriter } from '../events';
+import type {
+  CertError,
+  CloseTimeout,
+  ConnectedEvent,
+  HandshakeEvent,
+  LineEvent,
+  PeerInfo,
+  SessionInfo,
+  TlsReader,
+  TlsWriter,
+} from '../events';
 
 /**
  * A {@link TlsWriter} that records what is written, for marble tests without a socket.
@@ -64,6 +74,57 @@ export function recordingWriter(): RecordingWriter {
 }
 
 /**
+ * A {@link TlsReader} that records each call that changed its state, for testing flow control
+ * (`handleEach`) without a socket: `'pause'` and `'resume'`, in order.
+ *
+ * @example
+ * ```ts
+ * import { recordingReader } from 'rxtls/testing';
+ * const reader = recordingReader();
+ * reader.pause();
+ * reader.pause(); // already paused: not recorded
+ * reader.resume();
+ * console.log(reader.calls, reader.paused); // ['pause', 'resume'] false
+ * ```
+ */
+export interface RecordingReader extends TlsReader {
+  /** Each call that changed the state, in order. */
+  readonly calls: Array<'pause' | 'resume'>;
+}
+
+/**
+ * Creates a {@link RecordingReader}.
+ *
+ * @example
+ * ```ts
+ * import { fakeConnected, recordingReader } from 'rxtls/testing';
+ * const reader = recordingReader();
+ * const connected = fakeConnected({ reader });
+ * ```
+ */
+export function recordingReader(): RecordingReader {
+  const calls: Array<'pause' | 'resume'> = [];
+  let paused = false;
+  return {
+    calls,
+    pause() {
+      if (paused) return;
+      paused = true;
+      calls.push('pause');
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      calls.push('resume');
+    },
+    get paused() {
+      return paused;
+    },
+    pausable: true,
+  };
+}
+
+/**
  * A plausible {@link PeerInfo} for tests; override any field.
  *
  * @example
@@ -114,10 +175,11 @@ export function fakeSession(overrides: Partial<SessionInfo> = {}): SessionInfo {
  * ```
  */
 export function fakeHandshake(
-  overrides: { peer?: PeerInfo; session?: SessionInfo; problems?: readonly CertError[]; writer?: TlsWriter } = {},
+  overrides: { peer?: PeerInfo; session?: SessionInfo; problems?: readonly CertError[]; writer?: TlsWriter; reader?: TlsReader } = {},
 ): HandshakeEvent {
   const writer = overrides.writer ?? recordingWriter();
   return {
+    reader: overrides.reader ?? recordingReader(),
     type: 'handshake',
     peer: overrides.peer ?? fakePeer(),
     session: overrides.session ?? fakeSession(),
@@ -127,7 +189,7 @@ export function fakeHandshake(
 }
 
 /**
- * A `connected` event with a {@link RecordingWriter}, for marble tests of operators and dialogues.
+ * A `connected` event with a {@link RecordingWriter} and a {@link RecordingReader}, for marble tests of operators and dialogues.
  *
  * @example
  * ```ts
@@ -136,13 +198,16 @@ export function fakeHandshake(
  * connected.writer.write('hello');
  * ```
  */
-export function fakeConnected(overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter } = {}): ConnectedEvent {
+export function fakeConnected(
+  overrides: { peer?: PeerInfo; session?: SessionInfo; writer?: TlsWriter; reader?: TlsReader } = {},
+): ConnectedEvent {
   return {
     type: 'connected',
     verifiedBy: 'policy',
     peer: overrides.peer ?? fakePeer(),
     session: overrides.session ?? fakeSession(),
     writer: overrides.writer ?? recordingWriter(),
+    reader: overrides.reader ?? recordingReader(),
   };
 }
 

@@ -12,4 +12,14 @@
  */
 export { createTestPki, selfSigned, type IssueOptions, type TestAuthority, type TestCredentials, type TestPki } from './pki';
 export { startSilentServer, startTlsServer, type TestServer, type TlsServerBehaviour } from './test-server';
-export { fakeConnected, fakeHandshake, fakeLine, fakePeer, fakeSession, recordingWriter, type RecordingWriter } from './fakes';
+export {
+  fakeConnected,
+  fakeHandshake,
+  fakeLine,
+  fakePeer,
+  fakeSession,
+  recordingReader,
+  recordingWriter,
+  type RecordingReader,
+  type RecordingWriter,
+} from './fakes';

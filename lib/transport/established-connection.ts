@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Subscriber } from 'rxjs';
 import { closeTimeoutOf } from './close-timeout';
 import { TransportError } from '../errors';
-import type { ClosedEvent, CloseTimeout, DataEvent, TlsWriter } from '../events';
+import type { ClosedEvent, CloseTimeout, DataEvent, TlsReader, TlsWriter } from '../events';
 import { socketWriter } from './socket-writer';
 
 /** Limits of an established connection. */
@@ -23,16 +23,39 @@ export interface EstablishedLimits {
  * by clients and servers: `data` once accepted, our close bounded by `closeTimeout` (or by the
  * {@link CloseTimeout} `writer.end()` was given), and one honest `closed` event — who ended the
  * stream first, and whether it ended without an error — then completion. `detach()` hands the socket on to another layer (STARTTLS) silently.
+ *
+ * `reader` pauses the socket (`socket.pause()`: no more 'data'; Node stops reading from the
+ * kernel once the readable buffer is full, so the peer's writes block). Before `accept()` it only
+ * records the wish — resuming a socket nobody listens to would lose its bytes — and after
+ * `detach()` it does nothing: the socket belongs to the next layer.
  */
 export function establishedConnection(
   socket: Socket,
   subscriber: Subscriber<DataEvent | ClosedEvent>,
   limits: EstablishedLimits,
-): { accept(): TlsWriter; detach(): void } {
+): { accept(): TlsWriter; detach(): void; reader: TlsReader } {
   let closer: 'local' | 'peer' | undefined;
   let lastError: Error | undefined;
   let closeTimer: NodeJS.Timeout | undefined;
   let reading = false;
+  let paused = false;
+  let detached = false;
+  const reader: TlsReader = {
+    pause() {
+      if (paused || detached) return;
+      paused = true;
+      socket.pause();
+    },
+    resume() {
+      if (!paused || detached) return;
+      paused = false;
+      if (reading) socket.resume();
+    },
+    get paused() {
+      return paused;
+    },
+    pausable: true,
+  };
   const onError = (error: Error) => {
     lastError ??= error;
     closer ??= 'peer';
@@ -80,14 +103,17 @@ export function establishedConnection(
   socket.on('end', onEnd);
   socket.once('close', onClose);
   return {
+    reader,
     accept() {
       if (!reading) {
         reading = true;
+        // A paused socket stays paused: adding a 'data' listener starts only a socket never paused.
         socket.on('data', onData);
       }
       return socketWriter(socket, limits.maxPendingWriteBytes, endedByUs);
     },
     detach() {
+      detached = true;
       if (closeTimer) clearTimeout(closeTimer);
       socket.off('error', onError);
       socket.off('end', onEnd);

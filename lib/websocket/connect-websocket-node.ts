@@ -78,12 +78,13 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
-          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket): ConnectedEvent => ({
+          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket, reader): ConnectedEvent => ({
               type: 'connected',
               verifiedBy: 'policy',
               peer: event.peer,
               session: event.session,
               writer,
+              reader,
               webSocket,
             })),
       ),

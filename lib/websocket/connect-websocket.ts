@@ -13,6 +13,9 @@ import { webSocketEvents, type WebSocketConstructor, type WebSocketLike } from '
  * bytes, so `lines()`, `converse()` and `gracefulShutdown()` work unchanged; each write is one
  * binary message. `closed` carries the close `code` and `reason` and is clean only for 1000.
  * A WebSocket that does not open is an error notification ({@link TransportError}).
+ * A browser's WebSocket cannot be paused: `connected.reader.pausable` is `false`, and a
+ * consumer slower than the server (`handleEach`) holds what arrives meanwhile, so bound it in
+ * the protocol (ask for less at a time, as IMAP's partial `FETCH` does).
  * Unsubscribing closes it with code 1000, never 1005.
  *
  * This is the browser build's `connectWebSocket` (`rxtls/browser`); `rxtls` in Node has one
@@ -49,5 +52,5 @@ export function connectWebSocket(url: string | URL, options: WebSocketOptions = 
  */
 export function unverifiedWebSocket(resolved: ResolvedWebSocketOptions, open: () => WebSocketLike): Observable<BrowserWebSocketEvent> {
   const verifiedBy = resolved.url.protocol === 'wss:' ? 'platform' : 'none';
-  return webSocketEvents(resolved, open, (writer, webSocket) => ({ type: 'connected', verifiedBy, webSocket, writer }));
+  return webSocketEvents(resolved, open, (writer, webSocket, reader) => ({ type: 'connected', verifiedBy, webSocket, writer, reader }));
 }

@@ -34,6 +34,13 @@ export interface WebSocketLike {
   send(data: ArrayBuffer): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /**
+   * Stops reading from the network (the `ws` package has it; browsers' WebSocket does not).
+   * With it, `connected.reader` pauses the WebSocket; without it, `reader.pausable` is `false`.
+   */
+  pause?(): void;
+  /** Reads from the network again, after `pause()`. */
+  resume?(): void;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketLike } from './websocket-like';
 
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like';
-import type { ClosedEvent, ConnectedEvent, DataEvent, TlsWriter, WebSocketConnectedEvent, WebSocketInfo } from '../events';
+import type { ClosedEvent, ConnectedEvent, DataEvent, TlsReader, TlsWriter, WebSocketConnectedEvent, WebSocketInfo } from '../events';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -39,11 +39,15 @@ const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
  * it is open, `data` for each message (binary or text, as bytes), then `closed` with the close
  * code — clean only for 1000. A failure before it opened is an error notification
  * (`TransportError`). Unsubscribing closes an open or opening WebSocket with code 1000.
+ *
+ * The reader pauses a WebSocket that can be paused (the `ws` package's: it stops reading its
+ * socket, so the server's sends block). A browser's cannot: its reader records the wish and
+ * says `pausable: false`, and messages keep coming.
  */
 export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEvent>(
   target: ResolvedWebSocketOptions,
   open: () => WebSocketLike,
-  connected: (writer: TlsWriter, info: WebSocketInfo) => C,
+  connected: (writer: TlsWriter, info: WebSocketInfo, reader: TlsReader) => C,
 ): Observable<C | DataEvent | ClosedEvent> {
   const { url, host, port, limits } = target;
   return new Observable<C | DataEvent | ClosedEvent>((subscriber) => {
@@ -125,6 +129,8 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       },
     };
 
+    const reader = webSocketReader(socket);
+
     const connectTimer = after(limits.connectTimeout, () => {
       if (opened || finished) return;
       failToOpen('ERR_RXTLS_CONNECT_TIMEOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
@@ -133,7 +139,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       if (finished) return;
       opened = true;
       cancel(connectTimer);
-      subscriber.next(connected(writer, { url: socket.url || url.href, protocol: socket.protocol }));
+      subscriber.next(connected(writer, { url: socket.url || url.href, protocol: socket.protocol }, reader));
     };
     socket.onmessage = ({ data }) => {
       if (!finished && !closedByUs) subscriber.next({ type: 'data', bytes: bytesOf(data) });
@@ -181,6 +187,28 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       if (state === CONNECTING || state === OPEN) socket.close(NORMAL_CLOSURE);
     };
   });
+}
+
+/** The read side of a WebSocket: its own pause()/resume() where it has them (ws), a recorded wish where not (browsers). */
+function webSocketReader(socket: WebSocketLike): TlsReader {
+  const pausable = typeof socket.pause === 'function' && typeof socket.resume === 'function';
+  let paused = false;
+  return {
+    pause() {
+      if (paused) return;
+      paused = true;
+      if (pausable) socket.pause?.();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      if (pausable) socket.resume?.();
+    },
+    get paused() {
+      return paused;
+    },
+    pausable,
+  };
 }
 
 /** `1011 (internal error): reason`. */

@@ -21,7 +21,7 @@ describe('verify(policy)', () => {
         c: { type: 'closed', by: 'peer', clean: true },
       });
       expectObservable(source.pipe(verify(strict()))).toBe('-h-d-c|', {
-        h: { type: 'connected', verifiedBy: 'policy', peer: h.peer, session: h.session, writer },
+        h: { type: 'connected', verifiedBy: 'policy', peer: h.peer, session: h.session, writer, reader: h.reader },
         d: { type: 'data', bytes: Buffer.from('hi') },
         c: { type: 'closed', by: 'peer', clean: true },
       });
