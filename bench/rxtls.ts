@@ -9,5 +9,12 @@ import { join } from 'node:path';
 
 type Rxtls = typeof import('../lib');
 
-const compiled = process.env['RXTLS_BENCH_LIB'];
-export const rxtls: Rxtls = createRequire(__filename)(compiled ? join(compiled, 'index.js') : '../lib') as Rxtls;
+const directory = process.env['RXTLS_BENCH_LIB'];
+const load = createRequire(__filename);
+
+/** A module of lib/ by its path below lib/ (`'transport/watched-transport'`), compiled or not as the bench runs. */
+export function compiled(path: string): unknown {
+  return load(directory ? join(directory, `${path}.js`) : `../lib/${path}`);
+}
+
+export const rxtls = compiled('index') as Rxtls;

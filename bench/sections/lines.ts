@@ -12,7 +12,10 @@ import { rxtls } from '../rxtls';
 
 const { connect, lines } = rxtls;
 
-function variants(context: BenchContext, request: string, expected: number) {
+/** CPU milliseconds of each variant's runs, in run order. */
+type CpuSamples = Record<'rxtls lines()' | 'node:readline' | 'split2' | 'hand-written splitter', number[]>;
+
+function variants(context: BenchContext, request: string, expected: number, cpu: CpuSamples) {
   const check = (count: number) => {
     if (count !== expected) throw new Error(`expected ${expected} lines, counted ${count}`);
   };
@@ -30,7 +33,7 @@ function variants(context: BenchContext, request: string, expected: number) {
             error: fail,
             complete: () => (check(count), done()),
           });
-      }),
+      }, cpu['rxtls lines()']),
     'node:readline': () =>
       timedStream((done, fail) => {
         const socket = rawStream(context, request);
@@ -39,7 +42,7 @@ function variants(context: BenchContext, request: string, expected: number) {
         const rl = createInterface({ input: socket, crlfDelay: Infinity });
         rl.on('line', () => count++);
         rl.on('close', () => (check(count), done()));
-      }),
+      }, cpu['node:readline']),
     split2: () =>
       timedStream((done, fail) => {
         const socket = rawStream(context, request);
@@ -49,7 +52,7 @@ function variants(context: BenchContext, request: string, expected: number) {
           .pipe(split2())
           .on('data', () => count++)
           .on('end', () => (check(count), done()));
-      }),
+      }, cpu.split2),
     'hand-written splitter': () =>
       timedStream((done, fail) => {
         const socket = rawStream(context, request);
@@ -71,7 +74,7 @@ function variants(context: BenchContext, request: string, expected: number) {
           pending = text.slice(from);
         });
         socket.on('end', () => (check(count + (pending ? 1 : 0)), done()));
-      }),
+      }, cpu['hand-written splitter']),
   };
 }
 
@@ -83,7 +86,8 @@ export const linesSection: BenchSection = {
     const ratios: Ratio[] = [];
     for (const size of [40, 200]) {
       const expected = Math.floor(total / size) + (total % size ? 1 : 0);
-      const ms = await interleave(context.runs, variants(context, `lines ${size} ${total}\n`, expected));
+      const cpu: CpuSamples = { 'rxtls lines()': [], 'node:readline': [], split2: [], 'hand-written splitter': [] };
+      const ms = await interleave(context.runs, variants(context, `lines ${size} ${total}\n`, expected, cpu));
       const rate = (samples: number[]) => samples.map((m) => expected / (m / 1000));
       for (const [name, samples] of Object.entries(ms)) {
         context.log(`${size}-byte lines, ${name.padEnd(22)} ${(median(rate(samples)) / 1e6).toFixed(2)} M lines/s`);
@@ -95,6 +99,10 @@ export const linesSection: BenchSection = {
         }),
         ratioOf(`lines() / node:readline, ${size}-byte lines`, ours, rate(ms['node:readline']), { atLeast: 1.6 }),
         ratioOf(`lines() / split2, ${size}-byte lines`, ours, rate(ms.split2), { atLeast: 1.6 }),
+        // The same, as lines per CPU-second of this process (the TLS server runs in another).
+        ratioOf(`CPU: lines() / hand-written splitter, ${size}-byte lines`, rate(cpu['rxtls lines()']), rate(cpu['hand-written splitter'])),
+        ratioOf(`CPU: lines() / node:readline, ${size}-byte lines`, rate(cpu['rxtls lines()']), rate(cpu['node:readline'])),
+        ratioOf(`CPU: lines() / split2, ${size}-byte lines`, rate(cpu['rxtls lines()']), rate(cpu.split2)),
       );
     }
     return ratios;

@@ -9,10 +9,21 @@ export function rawStream(context: BenchContext, request: string): TLSSocket {
   return socket;
 }
 
-/** Resolves with the milliseconds a stream took once `run` calls `done`. */
-export function timedStream(run: (done: () => void, fail: (e: Error) => void) => void): Promise<number> {
+/**
+ * Resolves with the milliseconds a stream took once `run` calls `done`; when given `cpu`, also
+ * appends the CPU milliseconds this process spent meanwhile (user + system): on a shared machine
+ * a variant's CPU cost moves far less than its wall time.
+ */
+export function timedStream(run: (done: () => void, fail: (e: Error) => void) => void, cpu?: number[]): Promise<number> {
   const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => run(() => resolve(Number(process.hrtime.bigint() - start) / 1e6), reject));
+  const startCpu = process.cpuUsage();
+  return new Promise((resolve, reject) =>
+    run(() => {
+      const used = process.cpuUsage(startCpu);
+      cpu?.push((used.user + used.system) / 1000);
+      resolve(Number(process.hrtime.bigint() - start) / 1e6);
+    }, reject),
+  );
 }
 
 /** Bytes per run: BENCH_MIB (default 256) MiB, or 1 MiB in a smoke run. */

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { loadCa } from '../certificates/ca';
 import { defaultTrustAnchors, type TrustAnchors } from '../certificates/certificate-checks';
@@ -14,7 +14,7 @@ import { sessionInfo } from '../certificates/peer-info';
 import { secureContextFor } from '../certificates/secure-context-cache';
 import { timerSet, type TimerSet } from '../util/timer-set';
 import { establishedConnection } from '../transport/established-connection';
-import { watchedTransport, type WatchedTransport } from '../transport/watched-transport';
+import { watchedConnection, watchedTransport, type WatchedTransport } from '../transport/watched-transport';
 
 const noop = () => undefined;
 
@@ -145,11 +145,12 @@ function start(
   let tcp: EventEmitter;
   try {
     if (options.detectTruncation) {
-      const raw = over ?? netConnect({ host, port });
+      transport = over ? watchedTransport(over) : watchedConnection({ host, port });
+      const raw = transport.tcp;
       raw.on('error', noop); // reported through the TLS socket, which the watched transport forwards it to
-      transport = watchedTransport(raw);
       tcp = raw;
       socket = tlsConnect({ ...connectOptions, socket: transport.duplex });
+      transport.carry(socket);
     } else if (over) {
       socket = tlsConnect({ ...connectOptions, socket: over });
       tcp = over;

@@ -40,3 +40,30 @@ describe("Node's TLS handle, as lib/certificates/cert-errors.ts reads it", () =>
     }
   });
 });
+
+/**
+ * lib/transport/watched-transport.ts reads a TLS socket's `_readableState.ended` when TCP's end
+ * reaches it: set as soon as TLS ended its stream (the peer's close_notify), before `'end'` is
+ * emitted to a consumer that has not read everything yet.
+ */
+describe("Node's readable state, as lib/transport/watched-transport.ts reads it", () => {
+  let server: TestServer | undefined;
+  afterEach(() => server?.close());
+
+  it('has `ended` set by a close_notify while a paused consumer has not read the data before it', async () => {
+    const pki = await createTestPki();
+    server = await startTlsServer({ ...(await pki.leaf()), onConnection: (s) => s.end(Buffer.alloc(1024, 1)) });
+    const socket = tlsConnect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: pki.ca.cert });
+    socket.pause();
+    try {
+      await new Promise((resolve) => socket.once('secureConnect', resolve));
+      const state = (socket as unknown as { _readableState?: { ended?: unknown } })._readableState;
+      for (let i = 0; i < 100 && state?.ended !== true; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(state?.ended).toBe(true);
+      expect(socket.readableEnded).toBe(false); // 'end' waits for the consumer
+      expect(socket.readableLength).toBe(1024);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
