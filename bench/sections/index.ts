@@ -2,8 +2,16 @@
 import type { BenchSection } from '../harness';
 import { asyncSection } from './async';
 import { dataSection } from './data';
+import { gatewaySection } from './gateway';
 import { handshakesSection } from './handshakes';
 import { linesSection } from './lines';
 import { memorySection } from './memory';
 
-export const sections: readonly BenchSection[] = [linesSection, dataSection, handshakesSection, memorySection, asyncSection];
+export const sections: readonly BenchSection[] = [
+  linesSection,
+  dataSection,
+  handshakesSection,
+  memorySection,
+  gatewaySection,
+  asyncSection,
+];

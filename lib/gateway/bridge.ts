@@ -7,6 +7,9 @@ import type { BridgeSummary } from './bridge-summary';
 const OPEN = 1;
 const CLOSING = 2;
 
+/** How every chunk is sent: binary, one frame, never compressed (the gateway offers no compression). */
+const BINARY = { binary: true, compress: false, fin: true } as const;
+
 /** RFC 6455 allows close reasons up to 123 bytes. */
 const MAX_REASON_BYTES = 123;
 
@@ -50,12 +53,25 @@ export function bridge(
     within(() => tls.destroy());
   };
 
+  // Downstream, TLS → WebSocket: each decrypted chunk is sent as it comes, as one binary message,
+  // never copied or joined (ws frames a Buffer without copying it). Past maxBufferedBytes queued
+  // towards the client the target is paused; every send reports back to one shared callback
+  // (no closure per chunk), which resumes the target as soon as the queue is below the bound
+  // again, so the pipe refills before it runs dry.
+  let targetPaused = false;
+  const sent = () => {
+    if (targetPaused && client.bufferedAmount < limits.maxBufferedBytes) {
+      targetPaused = false;
+      tls.resume();
+    }
+  };
   tls.on('data', (chunk: Buffer) => {
     bytesDown += chunk.length;
-    client.send(chunk, { binary: true }, () => {
-      if (tls.isPaused() && client.bufferedAmount < limits.maxBufferedBytes) tls.resume();
-    });
-    if (client.bufferedAmount >= limits.maxBufferedBytes) tls.pause();
+    client.send(chunk, BINARY, sent);
+    if (!targetPaused && client.bufferedAmount >= limits.maxBufferedBytes) {
+      targetPaused = true;
+      tls.pause();
+    }
   });
   tls.on('error', (e: NodeJS.ErrnoException) => (error ??= e));
   tls.on('end', () => {
@@ -83,12 +99,19 @@ export function bridge(
     finishIfBoth();
   });
 
+  // Upstream, WebSocket → TLS: a write the TLS socket cannot take at once pauses the client until
+  // it drains.
+  let draining = false;
+  const resumeClient = () => {
+    draining = false;
+    client.resume();
+  };
   client.on('message', (data: Buffer) => {
     bytesUp += data.length;
-    if (!tls.write(data)) {
-      client.pause();
-      tls.once('drain', () => client.resume());
-    }
+    if (tls.write(data) || draining) return;
+    draining = true;
+    client.pause();
+    tls.once('drain', resumeClient);
   });
   client.on('error', (e: Error) => (error ??= e));
   client.once('close', (code: number) => {
