@@ -3,6 +3,7 @@
  * problem is listed once, in OpenSSL's order, naming the certificate it is about.
  */
 import { X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { findProblems, defaultTrustAnchors } from '../../lib/certificates/certificate-checks';
 import { createTestPki, type TestCredentials } from '../../lib/testing';
 
@@ -121,5 +122,55 @@ describe('findProblems', () => {
     const first = defaultTrustAnchors();
     expect(first.length).toBeGreaterThan(50);
     expect(defaultTrustAnchors()).toBe(first);
+  });
+  it("keeps OpenSSL's verdict beside a different problem the checks found", async () => {
+    const expired = x509(await pki.expired());
+    expect(findProblems([expired, x509(pki.ca)], 'CERT_REVOKED', 'localhost', anchors).map((p) => p.code)).toEqual([
+      'CERT_REVOKED',
+      'CERT_HAS_EXPIRED',
+    ]);
+  });
+
+  it('trusts a chain through any one of its certificates, being an anchor or issued by any one anchor', async () => {
+    const other = await pki.otherAuthority();
+    const intermediate = await pki.ca.issue({ ca: true, commonName: 'Trusted Intermediate' });
+    const stranger = x509(await other.issue({ names: ['stranger.test'] }));
+    // The intermediate itself is the anchor: trusted by fingerprint, though no anchor issued it.
+    expect(
+      findProblems([x509(intermediate)], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, () => [x509(intermediate)]).map((p) => p.code),
+    ).toEqual(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
+    // One anchor of two issued the leaf; one certificate of two in the chain is trusted.
+    const twoAnchors = () => [x509(other), x509(pki.ca)];
+    const leaf = x509(await pki.leaf());
+    expect(findProblems([leaf], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'localhost', twoAnchors).map((p) => p.code)).toEqual([
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    ]);
+    expect(findProblems([leaf, stranger], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'localhost', anchors).map((p) => p.code)).toEqual([
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    ]);
+  });
+
+  it('takes an issuer of the same name but another key for no issuer', async () => {
+    const impostor = await createTestPki('Checks CA'); // same name as pki.ca, another key
+    const leaf = x509(await impostor.leaf());
+    expect(leaf.issuer).toBe(x509(pki.ca).subject);
+    expect(findProblems([leaf], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'localhost', anchors).map((p) => p.code)).toEqual([
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    ]);
+  });
+
+  it('names a certificate by its whole distinguished name on one line', () => {
+    const root = rootCertificates.map((pem) => new X509Certificate(pem)).find((c) => c.subject.split('\n').length >= 3) as X509Certificate;
+    const [problem] = findProblems([root], 'DEPTH_ZERO_SELF_SIGNED_CERT', undefined, () => []);
+    expect(problem?.certificate).toBe(root.subject.replaceAll('\n', ', '));
+  });
+
+  it('makes the legacy object for the name check once per certificate', async () => {
+    const leaf = x509(await pki.leaf());
+    const spy = jest.spyOn(leaf, 'toLegacyObject');
+    findProblems([leaf], undefined, 'localhost', anchors);
+    findProblems([leaf], undefined, 'other.test', anchors);
+    expect(spy).toHaveBeenCalledTimes(1);
   });
 });
