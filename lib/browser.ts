@@ -61,4 +61,13 @@ export { gracefulShutdown, type GracefulShutdownOptions } from './operators/grac
 export { lines, type LinesOptions } from './operators/lines';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
 export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export {
+  explain,
+  type Explainable,
+  type ExplainedProblem,
+  type ExplainOptions,
+  type Explanation,
+  type ExplanationDetails,
+} from './diagnostics/explain';
+
 export * from './defaults';
