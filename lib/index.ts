@@ -119,5 +119,6 @@ export {
   type Explanation,
   type ExplanationDetails,
 } from './diagnostics/explain';
+export type { Keylog } from './diagnostics/keylog';
 
 export * from './defaults';
