@@ -2,7 +2,6 @@ import { chmodSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SecureVersion } from 'node:tls';
 import { connect, InvalidOptionError, type ConnectEvent, type ConnectOptions } from '../../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
 import { describeWithOpenssl, runOpenssl } from '../interop/openssl';
@@ -78,7 +77,7 @@ describe('connect({ keylog }): a file', () => {
   ] as const)('%s: writes the NSS key-log lines of the handshake, one client random, mode 0600', async (protocol, maxVersion, expected) => {
     const path = freshFile();
     const { events, error } = await session(
-      { keylog: path, ...(maxVersion && { maxVersion: maxVersion as SecureVersion }) },
+      { keylog: path, ...(maxVersion && { maxVersion: maxVersion }) },
       maxVersion ? server12.port : server.port,
     );
     expect(error).toBeUndefined();
@@ -231,7 +230,7 @@ describeWithOpenssl('connect({ keylog }) against openssl s_client -keylogfile', 
     const ours = freshFile();
     const theirs = freshFile();
     const port = maxVersion ? server12.port : server.port;
-    await session({ keylog: ours, ...(maxVersion && { maxVersion: maxVersion as SecureVersion }) }, port);
+    await session({ keylog: ours, ...(maxVersion && { maxVersion: maxVersion }) }, port);
     const client = runOpenssl(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', flag, '-keylogfile', theirs]);
     client.child.stdin?.end();
     await client.finished(15_000);
