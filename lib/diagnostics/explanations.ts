@@ -104,6 +104,7 @@ export interface ExplanationEntry {
 /** Every code `explain()` knows: the whole catalogue. */
 export type ExplainedCode = CertErrorCode | TransportErrorCode | RxtlsErrorCode;
 
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 const at = (d: ExplanationDetails) => (d.target ? ` (${d.target})` : '');
 const subjectOf = (d: ExplanationDetails) => (d.subject ? `The certificate "${d.subject}"` : 'The certificate');
 const fingerprintOf = (d: ExplanationDetails) => (d.fingerprint256 ? `'${d.fingerprint256}'` : 'its SHA-256 fingerprint');
@@ -197,13 +198,13 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
   CERT_HAS_EXPIRED: {
     group: 'dates',
     cause: (d) =>
-      `${subjectOf(d)} expired${d.validTo ? ` on ${d.validTo.slice(0, 10)}` : ''}${d.daysSinceExpiry === undefined ? '' : ` (${d.daysSinceExpiry} days ago)`}.`,
+      `${subjectOf(d)} expired${d.validTo ? ` on ${d.validTo.slice(0, 10)}` : ''}${d.daysSinceExpiry === undefined ? '' : ` (${days(d.daysSinceExpiry)} ago)`}.`,
     fix: (d) => `The server's operator must renew it; ${allowOne('CERT_HAS_EXPIRED')(d)}`,
   },
   CERT_NOT_YET_VALID: {
     group: 'dates',
     cause: (d) =>
-      `${subjectOf(d)} is valid only from ${d.validFrom ? d.validFrom.slice(0, 10) : 'a later date'}${d.daysUntilValid === undefined ? '' : ` (in ${d.daysUntilValid} days)`}: either it was issued for the future or this machine's clock is behind.`,
+      `${subjectOf(d)} is valid only from ${d.validFrom ? d.validFrom.slice(0, 10) : 'a later date'}${d.daysUntilValid === undefined ? '' : ` (in ${days(d.daysUntilValid)})`}: either it was issued for the future or this machine's clock is behind.`,
     fix: "Check this machine's date and time (and its time sync); if the clock is right, wait until the certificate becomes valid.",
   },
   DEPTH_ZERO_SELF_SIGNED_CERT: {
