@@ -115,13 +115,13 @@ const untrustedIssuer: ExplanationEntry = {
   group: 'trust',
   cause: (d) =>
     `The certificate${d.issuer ? ` was issued by "${d.issuer}", which` : "'s issuer"} is not among the CAs this program trusts, or the server did not send the intermediate certificates that lead to one.`,
-  fix: 'If the server uses a private or corporate CA, give that CA certificate as the option ca; if it is a public CA, the server must send its full chain (leaf and intermediates).',
+  fix: 'If the server uses a private or corporate CA, give that CA certificate as ca (--ca on the command line); if it is a public CA, the server must send its full chain (leaf and intermediates).',
 };
 
 const missingChain: ExplanationEntry = {
   group: 'trust',
   cause: 'The server sent only its own certificate, without the intermediate certificates that link it to a trusted CA.',
-  fix: "The server's operator must configure the full chain (leaf then intermediates); meanwhile you can give the intermediate as the option ca.",
+  fix: "The server's operator must configure the full chain (leaf then intermediates); meanwhile you can give the intermediate as ca (--ca on the command line).",
 };
 
 const misbuiltPki: ExplanationEntry = {
@@ -211,13 +211,13 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     group: 'trust',
     cause: (d) => `The server presented a self-signed certificate${d.subject ? ` ("${d.subject}")` : ''}, which no CA vouches for.`,
     fix: (d) =>
-      `If this is your own server, check its fingerprint out of band and trust exactly that certificate with fingerprint(${fingerprintOf(d)}), or give the certificate as the option ca.`,
+      `If this is your own server, check its fingerprint out of band and trust exactly that certificate with fingerprint(${fingerprintOf(d)}), or give the certificate as ca (--ca on the command line).`,
   },
   SELF_SIGNED_CERT_IN_CHAIN: {
     group: 'trust',
     cause: (d) =>
       `The chain ends in a root CA${d.issuer ? ` ("${d.issuer}")` : ''} that this program does not trust: a private CA, or a proxy or antivirus that re-signs connections.`,
-    fix: "If it is your organisation's CA, give its certificate as the option ca; if you did not expect it, someone may be intercepting the connection.",
+    fix: "If it is your organisation's CA, give its certificate as ca (--ca on the command line); if you did not expect it, someone may be intercepting the connection.",
   },
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: untrustedIssuer,
   UNABLE_TO_GET_ISSUER_CERT: untrustedIssuer,
@@ -225,7 +225,7 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
   CERT_UNTRUSTED: {
     group: 'trust',
     cause: 'The trust store does not accept this certificate for TLS servers.',
-    fix: 'Give the CA that should vouch for it as the option ca, or ask the server operator for a certificate from a CA you trust.',
+    fix: 'Give the CA that should vouch for it as ca (--ca on the command line), or ask the server operator for a certificate from a CA you trust.',
   },
   CERT_REJECTED: {
     group: 'trust',
