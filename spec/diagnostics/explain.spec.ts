@@ -199,6 +199,12 @@ describe('explain(): certFailed', () => {
     expect(e.details).toMatchObject({ subject: 'CN=Old Intermediate', daysSinceExpiry: 2 });
   });
 
+  it('a certFailed that lists no problem is the policy’s failure, still with the peer’s facts', () => {
+    const e = explain(certFailed([]), { now: NOW });
+    expect(e.code).toBe('POLICY_ERROR');
+    expect(e.details.subject).toBe('CN=mail.example.com');
+  });
+
   it('is pure: the same input gives the same output, and the input is not changed', () => {
     const event = certFailed(['CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
     const before = JSON.stringify(event);
