@@ -12,13 +12,14 @@ const LAYERS = {
   framing: ['util'],
   certificates: ['util'],
   policies: ['util', 'certificates'],
+  diagnostics: ['util', 'certificates'],
   operators: ['util', 'framing', 'certificates', 'policies'],
-  client: ['util', 'transport', 'certificates', 'policies', 'operators'],
-  server: ['util', 'transport', 'certificates', 'policies', 'operators'],
-  websocket: ['util', 'transport', 'certificates', 'policies', 'operators', 'client'],
-  gateway: ['util', 'transport', 'certificates', 'policies', 'operators', 'client', 'server', 'websocket'],
-  testing: ['util', 'transport', 'framing', 'certificates', 'policies', 'operators', 'client', 'server'],
-  cli: ['util', 'transport', 'framing', 'certificates', 'policies', 'operators', 'client', 'server', 'websocket', 'gateway'],
+  client: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators'],
+  server: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators'],
+  websocket: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators', 'client'],
+  gateway: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server', 'websocket'],
+  testing: ['util', 'transport', 'framing', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server'],
+  cli: ['util', 'transport', 'framing', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server', 'websocket', 'gateway'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({

@@ -63,4 +63,13 @@ export { lines, type LinesOptions } from './operators/lines';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
 export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export {
+  explain,
+  type Explainable,
+  type ExplainedProblem,
+  type ExplainOptions,
+  type Explanation,
+  type ExplanationDetails,
+} from './diagnostics/explain';
+
 export * from './defaults';

@@ -113,4 +113,14 @@ export { pin } from './policies/pin';
 export { strict, type StrictOptions } from './policies/strict';
 export { trustOnFirstUse } from './policies/trust-on-first-use';
 
+export {
+  explain,
+  type Explainable,
+  type ExplainedProblem,
+  type ExplainOptions,
+  type Explanation,
+  type ExplanationDetails,
+} from './diagnostics/explain';
+export type { Keylog } from './diagnostics/keylog';
+
 export * from './defaults';

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +105,12 @@ describe('each command parses its own arguments', () => {
     expect(() => parseConnectArgs(['h:99999'])).toThrow('port must be an integer from 1 to 65535 in "h:99999"');
   });
 
+  it('connect and serve: --keylog FILE', () => {
+    expect(parseConnectArgs(['h', '--keylog', '/tmp/k.log']).keylog).toBe('/tmp/k.log');
+    expect(parseConnectArgs(['h']).keylog).toBeUndefined();
+    expect(parseServeArgs(['--port', '0', '--self-signed', '--keylog', 'k.log']).keylog).toBe('k.log');
+  });
+
   it('pin, serve and gateway', () => {
     expect(parsePinArgs(['h', '--ca', 'ca.pem'])).toEqual({ target: { host: 'h', port: 443 }, ca: 'ca.pem' });
     expect(parseServeArgs(['--port', '0', '--self-signed'])).toEqual({ port: 0, host: DEFAULT_LISTEN_HOST, selfSigned: true, echo: false });
@@ -201,7 +207,116 @@ describe('rxtls (the command)', () => {
     await new Promise((r) => setTimeout(r, 50));
     const result = await rxtls(['connect', `127.0.0.1:${port}`, '--ca', caFile, '--send', 'x']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`rxtls: 127.0.0.1:${port}: connection refused (connect ECONNREFUSED 127.0.0.1:${port})\n`);
+    expect(result.stderr).toBe(
+      [
+        `rxtls: 127.0.0.1:${port}: connection refused (connect ECONNREFUSED 127.0.0.1:${port})`,
+        `  why: Nothing listens on 127.0.0.1:${port}: the connection was refused.`,
+        '  fix: Check the host and the port (is the service running?), and retry when it is back.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('explains a certificate failure under its problems: why, and the narrowest fix for exactly that certificate', async () => {
+    const expired = await pki.expired({ names: ['elsewhere.test'] });
+    const port = await echoServer(expired);
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'secret']);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.split('\n');
+    const at = lines.indexOf('Certificate verification failed:');
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      '  CERT_HAS_EXPIRED: certificate has expired (CN=elsewhere.test)',
+      expect.stringMatching(/^ {2}ERR_TLS_CERT_ALTNAME_INVALID: .*DNS:elsewhere\.test \(CN=elsewhere\.test\)$/),
+    ]);
+    // dates before the name: the expiry is explained first, the name after it
+    expect(lines[at + 3]).toMatch(/^ {2}why: The certificate "CN=elsewhere.test" expired on \d{4}-\d\d-\d\d \(\d+ days? ago\)\.$/);
+    expect(lines[at + 4]).toContain(`fix: The server's operator must renew it; only if you have confirmed out of band`);
+    expect(lines[at + 4]).toContain(`allowErrors(['CERT_HAS_EXPIRED'], '${expired.fingerprint256}')`);
+    expect(lines[at + 5]).toBe('  and ERR_TLS_CERT_ALTNAME_INVALID: The certificate is not for "localhost": it is for DNS:elsewhere.test.');
+    expect(lines[at + 6]).toMatch(/^ {4}fix: Connect by one of the names on the certificate/);
+    expect(result.stderr).not.toMatch(/insecure|NODE_TLS_REJECT_UNAUTHORIZED|rejectUnauthorized/i);
+  });
+
+  it('--json: a certFailed event carries its explanation', async () => {
+    const port = await echoServer(await pki.selfSigned());
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--json']);
+    expect(result.code).toBe(2);
+    const failed = result.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { type: string; explanation?: { code: string; cause: string; fix: string; details: { subject?: string } } },
+      )
+      .find((e) => e.type === 'certFailed');
+    expect(failed?.explanation).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', details: { subject: 'CN=localhost' } });
+    expect(failed?.explanation?.fix).toMatch(/fingerprint\('/);
+  });
+
+  it('connect --keylog FILE: the TLS secrets in FILE, mode 0600, with a loud warning', async () => {
+    const port = await echoServer();
+    const file = join(dir, 'connect-keys.log');
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--send', 'ping', '--idle', '0.3', '--keylog', file]);
+    expect(result.code).toBe(0);
+    const written = await readFile(file, 'utf8');
+    expect(written).toMatch(
+      /^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) [0-9a-f]{64} [0-9a-f]{64,}$/m,
+    );
+    expect(written.trimEnd().split('\n')).toHaveLength(5);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toMatch(/SecurityWarning: keylog: TLS session secrets are being written to .*connect-keys\.log/);
+    expect(result.stderr.match(/RXTLS_KEYLOG/g)).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('connect --keylog to an unwritable path: exit 1, the option named and explained, no connection', async () => {
+    const port = await echoServer();
+    const file = join(dir, 'no-such-dir', 'keys.log');
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--keylog', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`rxtls: option "keylog" cannot be opened for appending: ENOENT`);
+    expect(result.stderr).toContain('  why: The option "keylog" is missing or wrong');
+    expect(result.stderr).toContain('  fix: Fix the option "keylog" as the message says; nothing was opened.');
+  });
+
+  it('serve --keylog FILE: every connection’s secrets in FILE, mode 0600', async () => {
+    const file = join(dir, 'serve-keys.log');
+    const child = spawn('node', [CLI, 'serve', '--port', '0', '--self-signed', '--greeting', 'hi', '--keylog', file], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const deadline = Date.now() + 10_000;
+      while (!/listening on 127\.0\.0\.1:\d+/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1] ?? '';
+      const fingerprint = /fingerprint (\S+),/.exec(stdout)?.[1] ?? '';
+      const result = await rxtls(['connect', `127.0.0.1:${port}`, '--fingerprint', fingerprint, '--send', 'x', '--idle', '0.3']);
+      expect(result.stdout).toContain('hi');
+      while (((await readFile(file, 'utf8').catch(() => '')).match(/\n/g) ?? []).length < 5 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const written = await readFile(file, 'utf8');
+      expect(
+        written
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.split(' ')[0])
+          .sort(),
+      ).toEqual([
+        'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+        'CLIENT_TRAFFIC_SECRET_0',
+        'EXPORTER_SECRET',
+        'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+        'SERVER_TRAFFIC_SECRET_0',
+      ]);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(stderr).toMatch(/SecurityWarning: keylog: TLS session secrets are being written to .*serve-keys\.log/);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('pin prints the SPKI pins of the chain, equal to what the openssl command computes, even for an untrusted server', async () => {

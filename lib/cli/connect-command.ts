@@ -15,7 +15,8 @@ import type { VerificationPolicy } from '../policies/policy';
 import { strict } from '../policies/strict';
 import { trustOnFirstUse } from '../policies/trust-on-first-use';
 import { connectStartTls } from '../client/connect-starttls';
-import { json, problems, styleFor, summary } from './output';
+import { explain } from '../diagnostics/explain';
+import { explanation, json, problems, styleFor, summary } from './output';
 import { isStartTlsProtocol, starttlsPreamble, STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls-preambles';
 import { parseTarget, type Target } from '../util/host-port';
 import { CLI_DEFAULTS, defaultPortFor } from './cli-defaults';
@@ -42,6 +43,8 @@ export const CONNECT_USAGE = `usage: rxtls connect HOST[:PORT] [options]   (port
   --idle SECONDS         with --send, how long to wait for more (default ${CLI_DEFAULTS.idleSeconds})
   --json                 one JSON event per line on stdout
   --insecure             accept ANY certificate (loud warning)
+  --keylog FILE          append the TLS secrets to FILE (mode 0600), for Wireshark; anyone who
+                         reads it can decrypt the connection (loud warning)
 
 exit status: 0 connected and closed, 2 certificate verification failed, 1 network or usage error`;
 
@@ -62,6 +65,7 @@ export interface ConnectCommand {
   readonly idleSeconds: number;
   readonly json: boolean;
   readonly insecure: boolean;
+  readonly keylog?: string;
 }
 
 /** Reads the arguments of `rxtls connect`; throws naming the one at fault. */
@@ -84,6 +88,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectCommand {
       idle: { type: 'string' },
       json: { type: 'boolean' },
       insecure: { type: 'boolean' },
+      keylog: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('connect takes exactly one HOST[:PORT]');
@@ -100,6 +105,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectCommand {
     json: values.json === true,
     insecure: values.insecure === true,
     ...(values.ca !== undefined && { ca: values.ca }),
+    ...(values.keylog !== undefined && { keylog: values.keylog }),
     ...(values.fingerprint !== undefined && { fingerprint: values.fingerprint }),
     ...(values.tofu !== undefined && { tofu: values.tofu }),
     ...(values.servername !== undefined && { servername: values.servername }),
@@ -165,6 +171,7 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
     port,
     verify: policyOf(command),
     ...(command.servername !== undefined && { servername: command.servername }),
+    ...(command.keylog !== undefined && { keylog: command.keylog }),
     ...(command.alpn.length > 0 && { alpn: command.alpn }),
     ...(command.cert !== undefined && { cert: readFileSync(command.cert), key: readFileSync(command.key ?? command.cert) }),
     ...(command.timeoutSeconds !== undefined && {
@@ -180,7 +187,8 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
       next: (event: StartTlsEvent | LineEvent) => {
         if (command.json) {
           const { writer, ...rest } = event as TlsEvent & { writer?: unknown };
-          if (event.type !== 'data') print(json({ ...rest, target: `${host}:${port}` }));
+          if (event.type === 'certFailed') print(json({ ...rest, target: `${host}:${port}`, explanation: explain(event) }));
+          else if (event.type !== 'data') print(json({ ...rest, target: `${host}:${port}` }));
         }
         switch (event.type) {
           case 'connected':
@@ -192,18 +200,20 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
             break;
           case 'certFailed':
             status = 2;
-            if (!command.json) stderr.write(`${problems(event.errors, style)}\n`);
+            if (!command.json) stderr.write(`${problems(event.errors, style)}\n${explanation(explain(event), style)}\n`);
             break;
           case 'closed':
             if (status === 0 && !event.clean)
-              stderr.write(`note: the connection was not closed cleanly${event.error ? `: ${event.error.message}` : ''}\n`);
+              stderr.write(
+                `note: the connection was not closed cleanly${event.error ? `: ${event.error.message}\n${explanation(explain(event.error), style)}` : ''}\n`,
+              );
             break;
           default:
             break;
         }
       },
       error: (error: Error & { code?: string }) => {
-        stderr.write(`rxtls: ${error.message}\n`);
+        stderr.write(`rxtls: ${error.message}\n${explanation(explain(error), style)}\n`);
         resolve(1);
       },
       complete: () => resolve(status),

@@ -1,3 +1,4 @@
+import type { Explanation } from '../diagnostics/explain';
 import type { CertError, CertificateSummary, PeerInfo, SessionInfo } from '../events';
 
 /** How the command prints: colours only for a terminal, and never when NO_COLOR is set. */
@@ -48,6 +49,21 @@ export function problems(errors: readonly CertError[], style: Style): string {
   return [
     style.red('Certificate verification failed:'),
     ...errors.map((e) => `  ${e.code}: ${e.reason}${e.certificate ? ` (${e.certificate})` : ''}`),
+  ].join('\n');
+}
+
+/**
+ * What `explain()` says of a failure, under the message that reports it: why, and what to do —
+ * then, for a `certFailed` with several problems, each other one with its own why and fix.
+ */
+export function explanation(explained: Explanation, style: Style): string {
+  return [
+    `  ${style.bold('why:')} ${explained.cause}`,
+    `  ${style.bold('fix:')} ${explained.fix}`,
+    ...(explained.details.otherProblems ?? []).flatMap((other) => [
+      `  ${style.bold('and')} ${other.code}: ${other.cause}`,
+      `    ${style.bold('fix:')} ${other.fix}`,
+    ]),
   ].join('\n');
 }
 

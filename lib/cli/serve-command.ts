@@ -6,6 +6,8 @@ import type { Dialogue } from '../operators/converse';
 import { line } from '../outbound';
 import { isPort, portRule } from '../util/option-checks';
 import { CLI_DEFAULTS } from './cli-defaults';
+import { explain } from '../diagnostics/explain';
+import { explanation, styleFor } from './output';
 import { certAndKey, UsageError, type CliCommand } from './command';
 
 /** What `rxtls serve` was asked for. */
@@ -17,13 +19,16 @@ export interface ServeCommand {
   readonly selfSigned: boolean;
   readonly echo: boolean;
   readonly greeting?: string;
+  readonly keylog?: string;
 }
 
 /** `rxtls serve --help`. */
 export const SERVE_USAGE = `usage: rxtls serve --port N (--cert FILE --key FILE | --self-signed) [--echo] [--greeting TEXT] [--host ADDRESS]
 
   --port N               port to listen on (0: any free one)
-  --host ADDRESS         address to listen on (default ${CLI_DEFAULTS.serveHost}: this machine only)`;
+  --host ADDRESS         address to listen on (default ${CLI_DEFAULTS.serveHost}: this machine only)
+  --keylog FILE          append every connection's TLS secrets to FILE (mode 0600), for Wireshark;
+                         anyone who reads it can decrypt the connections (loud warning)`;
 
 /** Reads the arguments of `rxtls serve`; throws naming the one at fault. */
 export function parseServeArgs(args: readonly string[]): ServeCommand {
@@ -38,6 +43,7 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
       'self-signed': { type: 'boolean' },
       echo: { type: 'boolean' },
       greeting: { type: 'string' },
+      keylog: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no HOST, got "${positionals.join(' ')}"`);
@@ -54,6 +60,7 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
     echo: values.echo === true,
     ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
     ...(values.greeting !== undefined && { greeting: values.greeting }),
+    ...(values.keylog !== undefined && { keylog: values.keylog }),
   };
 }
 
@@ -77,14 +84,20 @@ export async function runServe(options: ServeCommand, stdout: NodeJS.WriteStream
         : NEVER,
     );
   return new Promise((resolve) => {
-    serve({ port: options.port, host: options.host, credentials }, dialogue).subscribe({
+    const style = styleFor(stderr, process.env);
+    const keylog = options.keylog === undefined ? {} : { keylog: options.keylog };
+    serve({ port: options.port, host: options.host, credentials, ...keylog }, dialogue).subscribe({
       next: (e) => {
         if (e.type === 'listening') stdout.write(`listening on ${e.host}:${e.port}\n`);
-        if (e.type === 'clientError') stderr.write(`dropped a client${e.remoteAddress ? ` from ${e.remoteAddress}` : ''}: ${e.code}\n`);
-        if (e.type === 'connectionFailed') stderr.write(`cut off a client from ${e.remoteAddress}: ${e.error.message}\n`);
+        if (e.type === 'clientError')
+          stderr.write(
+            `dropped a client${e.remoteAddress ? ` from ${e.remoteAddress}` : ''}: ${e.code}\n${explanation(explain({ code: e.code, reason: e.message }), style)}\n`,
+          );
+        if (e.type === 'connectionFailed')
+          stderr.write(`cut off a client from ${e.remoteAddress}: ${e.error.message}\n${explanation(explain(e.error), style)}\n`);
       },
       error: (error: Error) => {
-        stderr.write(`rxtls: ${error.message}\n`);
+        stderr.write(`rxtls: ${error.message}\n${explanation(explain(error), style)}\n`);
         resolve(1);
       },
     });

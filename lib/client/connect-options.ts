@@ -9,6 +9,7 @@ import {
   DEFAULT_MIN_TLS_VERSION,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
+import { keylogOption, type Keylog } from '../diagnostics/keylog';
 import {
   alpnOption,
   booleanOption,
@@ -90,6 +91,12 @@ export interface ConnectOptions {
   readonly detectTruncation?: boolean;
   /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */
   readonly verify?: VerificationPolicy;
+  /**
+   * Record this connection's TLS secrets, for Wireshark: a file path (appended to, created with
+   * mode 0600) or a function given each line. Anyone holding them can decrypt the connection, so
+   * it is off unless given and warns once on stderr per file; see docs/verification.md. Default: off.
+   */
+  readonly keylog?: Keylog;
   /** Further `node:tls` connection options (ciphers, ecdhCurve, …), passed through unchanged. */
   readonly tls?: Readonly<Omit<ConnectionOptions, keyof typeof CONTROLLED>>;
 }
@@ -112,6 +119,7 @@ export interface ResolvedConnectOptions {
   readonly maxPendingWriteBytes: number;
   readonly closeTimeout: number;
   readonly detectTruncation: boolean;
+  readonly keylog: Keylog | undefined;
   readonly tls: Readonly<ConnectionOptions>;
 }
 
@@ -180,6 +188,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     maxPendingWriteBytes,
     closeTimeout,
     detectTruncation,
+    keylog: keylogOption(options),
     tls: passthrough,
   };
 }

@@ -15,6 +15,7 @@ import { secureContextFor } from '../certificates/secure-context-cache';
 import { timerSet, type TimerSet } from '../util/timer-set';
 import { establishedConnection } from '../transport/established-connection';
 import { watchedConnection, watchedTransport, type WatchedTransport } from '../transport/watched-transport';
+import { recordKeys } from '../diagnostics/keylog';
 
 const noop = () => undefined;
 
@@ -165,6 +166,15 @@ function start(
       }),
     );
     return undefined as never;
+  }
+  if (options.keylog !== undefined) {
+    try {
+      recordKeys(socket, options.keylog, (error) => subscriber.error(error));
+    } catch (error) {
+      socket.destroy(); // before a byte was sent: the key log the user asked for cannot be kept
+      subscriber.error(error);
+      return socket;
+    }
   }
   const fail = (code: TransportErrorCode | (string & {}), message: string, cause?: unknown) => {
     subscriber.error(new TransportError(code, host, port, message, { cause }));

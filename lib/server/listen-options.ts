@@ -12,6 +12,7 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
+import { keylogOption, type Keylog } from '../diagnostics/keylog';
 import { strict } from '../policies/strict';
 import type { VerificationPolicy } from '../policies/policy';
 import {
@@ -89,6 +90,13 @@ export interface ListenOptions {
   readonly closeTimeout?: number;
   /** When the subscriber leaves: how long open connections have to close gracefully before they are destroyed. Default 3 000 ms. */
   readonly shutdownTimeout?: number;
+  /**
+   * Record the TLS secrets of every connection, for Wireshark: a file path (appended to, created
+   * with mode 0600, open while the server runs) or a function given each line. Anyone holding them
+   * can decrypt the connections, so it is off unless given and warns once on stderr per file.
+   * Default: off.
+   */
+  readonly keylog?: Keylog;
 }
 
 /** {@link ListenOptions} checked, with defaults filled in. */
@@ -105,6 +113,7 @@ export interface ResolvedListenOptions {
   readonly maxPendingWriteBytes: number;
   readonly closeTimeout: number;
   readonly shutdownTimeout: number;
+  readonly keylog: Keylog | undefined;
 }
 
 /** Checks every option with the same rules as `connect()`'s; throws {@link InvalidOptionError} naming the first one at fault. */
@@ -129,5 +138,6 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     maxPendingWriteBytes: positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
     closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
     shutdownTimeout: positiveInteger(options, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    keylog: keylogOption(options),
   };
 }

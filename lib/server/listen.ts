@@ -3,6 +3,7 @@ import { Observable, defer } from 'rxjs';
 import type { ConnectEvent } from '../events';
 import { resolveListenOptions, type ListenOptions, type ServerCredentials } from './listen-options';
 import { startListener, type Listener } from './listener';
+import { recordKeys } from '../diagnostics/keylog';
 import { followCredentials, serverContexts } from './server-credentials';
 import { serverConnection } from './server-connection';
 import type { ClientErrorEvent, ConnectionEvent, ListeningEvent } from './server-events';
@@ -71,6 +72,14 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
           ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
           SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
         });
+        if (resolved.keylog !== undefined) {
+          try {
+            recordKeys(tlsServer, resolved.keylog, (error) => subscriber.error(error));
+          } catch (error) {
+            subscriber.error(error); // before listening: the key log the user asked for cannot be kept
+            return;
+          }
+        }
         server = tlsServer;
         const running = startListener(tlsServer, resolved, {
           listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
