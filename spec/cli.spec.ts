@@ -217,6 +217,27 @@ describe('rxtls (the command)', () => {
     );
   });
 
+  it('pin and gateway explain their failures too: a refused connection, a port in use', async () => {
+    const port = await freePort();
+    const pin = await rxtls(['pin', `127.0.0.1:${port}`]);
+    expect(pin.code).toBe(1);
+    expect(pin.stderr).toContain(`rxtls: 127.0.0.1:${port}: connection refused`);
+    expect(pin.stderr).toContain('  fix: Check the host and the port (is the service running?), and retry when it is back.');
+    const busy = await echoServer();
+    const gateway = await rxtls(['gateway', '--listen', `127.0.0.1:${busy}`, '--to', `localhost:${port}`]);
+    expect(gateway.code).toBe(1);
+    expect(gateway.stderr).toMatch(new RegExp(`^rxtls: .*${busy}.*\\n {2}why: .+\\n {2}fix: .+\\n$`, 's'));
+  });
+
+  it('--json leaves the write and read sides out of connected', async () => {
+    const port = await echoServer();
+    const result = await rxtls(['connect', `localhost:${port}`, '--ca', caFile, '--idle', '0.3', '--json']);
+    const connected = JSON.parse(result.stdout.split('\n')[0] ?? '{}') as Record<string, unknown>;
+    expect(connected['type']).toBe('connected');
+    expect(Object.keys(connected)).not.toEqual(expect.arrayContaining(['writer']));
+    expect(Object.keys(connected)).not.toEqual(expect.arrayContaining(['reader']));
+  });
+
   it('explains a certificate failure under its problems: why, and the narrowest fix for exactly that certificate', async () => {
     const expired = await pki.expired({ names: ['elsewhere.test'] });
     const port = await echoServer(expired);

@@ -186,7 +186,8 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
     events$.pipe(lines(), converse(userDialogue(command))).subscribe({
       next: (event: StartTlsEvent | LineEvent) => {
         if (command.json) {
-          const { writer, ...rest } = event as TlsEvent & { writer?: unknown };
+          // The write and read sides are functions, not facts: left out of the JSON.
+          const { writer, reader, ...rest } = event as TlsEvent & { writer?: unknown; reader?: unknown };
           if (event.type === 'certFailed') print(json({ ...rest, target: `${host}:${port}`, explanation: explain(event) }));
           else if (event.type !== 'data') print(json({ ...rest, target: `${host}:${port}` }));
         }

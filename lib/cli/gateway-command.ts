@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gateway, type GatewayEvent } from '../gateway/gateway';
 import type { GatewayOptions } from '../gateway/gateway-options';
+import { explain } from '../diagnostics/explain';
 import { parseTarget } from '../util/host-port';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { certAndKey, positiveIntegerFlag, UsageError, type CliCommand } from './command';
+import { explanation, styleFor } from './output';
 
 /** What `rxtls gateway` was asked for. */
 export interface GatewayCommand {
@@ -82,7 +84,7 @@ export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, 
     gateway(options).subscribe({
       next: (event) => stdout.write(`${command.json ? JSON.stringify(summary(event)) : describe(event)}\n`),
       error: (error: Error) => {
-        stderr.write(`rxtls: ${error.message}\n`);
+        stderr.write(`rxtls: ${error.message}\n${explanation(explain(error), styleFor(stderr, process.env))}\n`);
         resolve(1);
       },
     });

@@ -4,7 +4,9 @@ import { connect } from '../client/connect';
 import type { CertError, PeerInfo } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
 import { parseTarget, type Target } from '../util/host-port';
+import { explain } from '../diagnostics/explain';
 import { CLI_DEFAULTS } from './cli-defaults';
+import { explanation, styleFor } from './output';
 import { UsageError, type CliCommand } from './command';
 
 /** What `rxtls pin` was asked for. */
@@ -67,7 +69,7 @@ export async function runPin(options: PinCommand, stdout: NodeJS.WriteStream, st
       );
     return 0;
   } catch (error) {
-    stderr.write(`rxtls: ${(error as Error).message}\n`);
+    stderr.write(`rxtls: ${(error as Error).message}\n${explanation(explain(error as Error), styleFor(stderr, process.env))}\n`);
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { Observable, defer, type Subscription } from 'rxjs';
+import { recordKeys } from '../diagnostics/keylog';
 import { TransportError } from '../errors';
 import type { StartTlsEvent } from '../events';
 import { establishedConnection } from '../transport/established-connection';
@@ -56,9 +57,19 @@ export function listenStartTls(options: ListenOptions): Observable<StartTlsServe
               resolved,
               () => context,
               (name) => byName.get(name.toLowerCase()),
+              // Every connection's secrets go to the server's one key log (recordKeys, below).
+              resolved.keylog === undefined ? undefined : (line) => server.emit('keylog', line),
             ),
           });
         });
+        if (resolved.keylog !== undefined) {
+          try {
+            recordKeys(server, resolved.keylog, (error) => subscriber.error(error));
+          } catch (error) {
+            subscriber.error(error); // before listening: the key log the user asked for cannot be kept
+            return undefined;
+          }
+        }
         const running = startListener(server, resolved, {
           listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port }),
           failed: (error) => subscriber.error(error),
@@ -89,6 +100,7 @@ function plaintextServerConnection(
   options: ResolvedListenOptions,
   context: () => SecureContext | undefined,
   contextFor: (servername: string) => SecureContext | undefined,
+  keylog: ((line: Buffer) => void) | undefined,
 ): Observable<StartTlsEvent> {
   return new Observable<StartTlsEvent>((subscriber) => {
     let upgrade: Subscription | undefined;
@@ -106,6 +118,7 @@ function plaintextServerConnection(
         SNICallback: (servername, callback) => callback(null, contextFor(servername)),
       });
       secure = tls;
+      if (keylog) tls.on('keylog', keylog);
       const timer = setTimeout(
         () =>
           tls.destroy(

@@ -3,7 +3,21 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPTY, filter, mergeMap, type Subscription } from 'rxjs';
-import { connect, InvalidOptionError, listen, serve, type ConnectEvent, type ListenEvent, type ListenOptions } from '../../lib';
+import {
+  connect,
+  connectStartTls,
+  converse,
+  InvalidOptionError,
+  lines,
+  listen,
+  listenStartTls,
+  serve,
+  type ConnectEvent,
+  type ListenEvent,
+  type ListenOptions,
+} from '../../lib';
+import { smtpClient } from '../../examples/smtp-starttls';
+import { smtpServer } from '../../examples/smtp/server';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
 
@@ -144,5 +158,45 @@ describe('serve({ keylog })', () => {
     } finally {
       subscription?.unsubscribe();
     }
+  });
+});
+
+describe('listenStartTls({ keylog })', () => {
+  it('writes the secrets of each upgraded connection to the server’s one key log, of mode 0600', async () => {
+    const path = freshFile();
+    let subscription: Subscription | undefined;
+    const port = await new Promise<number>((resolve, reject) => {
+      subscription = listenStartTls({ credentials, keylog: path }).subscribe({
+        next: (e) => {
+          if (e.type === 'listening') resolve(e.port);
+          if (e.type === 'connection') e.events.pipe(lines(), converse(smtpServer)).subscribe({ error: () => undefined });
+        },
+        error: reject,
+      });
+    });
+    const client: Buffer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { events } = await collect(
+          connectStartTls({ host: 'localhost', port, ca: pki.ca.cert, keylog: (l) => client.push(l) }).pipe(
+            lines(),
+            converse(smtpClient('c')),
+          ),
+        );
+        expect(events.map((e) => e.type)).toContain('connected');
+      }
+      const clientText = () => Buffer.concat(client).toString('latin1');
+      // The server's last secret may be written a moment after the client's.
+      await eventually(() => readFileSync(path, 'utf8').length >= clientText().length, 5000, 'the server’s last secret');
+      expect(readFileSync(path, 'utf8').split('\n').sort()).toEqual(clientText().split('\n').sort());
+      const written = await readFile(path, 'utf8');
+      expect(labels(written)).toEqual(TLS13_LABELS);
+      expect(new Set(lineParts(written).map((m) => m?.[2])).size).toBe(2); // two upgraded connections
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(descriptorsOn(path)).toHaveLength(1);
+    } finally {
+      subscription?.unsubscribe();
+    }
+    await eventually(() => descriptorsOn(path).length === 0, 5000, 'the key log closed');
   });
 });
