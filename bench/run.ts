@@ -40,7 +40,7 @@ async function main(args: string[]): Promise<void> {
     log: (line) => console.log(`  ${line}`),
   };
   console.log(
-    `rxtls benchmark${smoke ? ' (smoke run: tiny sizes, the numbers mean nothing)' : ''}: Node ${process.version}, median of ${runs} interleaved runs`,
+    `rxtls benchmark${smoke ? ' (smoke run: tiny sizes, the numbers mean nothing)' : ''}: Node ${process.version}, ${source ? 'lib/ through tsx' : 'lib/ compiled by tsc'}, median of ${runs} interleaved runs`,
   );
   const summary: Ratio[] = [];
   try {
