@@ -71,5 +71,6 @@ export {
   type Explanation,
   type ExplanationDetails,
 } from './diagnostics/explain';
+export type { ExplainedCode } from './diagnostics/explanations';
 
 export * from './defaults';

@@ -121,6 +121,7 @@ export {
   type Explanation,
   type ExplanationDetails,
 } from './diagnostics/explain';
+export type { ExplainedCode } from './diagnostics/explanations';
 export type { Keylog } from './diagnostics/keylog';
 
 export * from './defaults';

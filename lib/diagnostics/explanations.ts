@@ -101,7 +101,15 @@ export interface ExplanationEntry {
   readonly group?: ProblemGroup;
 }
 
-/** Every code `explain()` knows: the whole catalogue. */
+/**
+ * Every code `explain()` knows: the whole catalogue.
+ *
+ * @example
+ * ```ts
+ * import { explain, type ExplainedCode } from 'rxtls';
+ * const code: ExplainedCode | (string & {}) = explain(new Error('boom')).code;
+ * ```
+ */
 export type ExplainedCode = CertErrorCode | TransportErrorCode | RxtlsErrorCode;
 
 const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
