@@ -10,13 +10,13 @@
  * Answers `{ heap, rss }`: bytes of heap + external and of RSS per connection, after a full gc.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { connect as tlsConnect, createSecureContext, createServer, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import type { Subscription } from 'rxjs';
 import { gc } from './harness';
 import { rxtls } from './rxtls';
+import { rawTlsServer, rxtlsServer, type BenchServer } from './servers';
 
-const { connect, listen } = rxtls;
+const { connect } = rxtls;
 
 interface Probe {
   readonly role: 'client' | 'server';
@@ -66,25 +66,8 @@ async function client(probe: Probe): Promise<number[]> {
   return after.map((value, i) => (value - (before[i] as number)) / probe.count);
 }
 
-async function startServer(probe: Probe): Promise<{ port: number; stop: () => void }> {
-  const { cert, key } = probe;
-  if (probe.variant === 'raw') {
-    const server = createServer({ cert, key }, (socket: TLSSocket) => socket.on('error', () => undefined).on('data', () => undefined));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return { port: (server.address() as AddressInfo).port, stop: () => server.close() };
-  }
-  let running: Subscription | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
-    running = listen({ host: '127.0.0.1', port: 0, credentials: { cert, key } }).subscribe({
-      next: (e) => {
-        if (e.type === 'listening') resolve(e.port);
-        else if (e.type === 'connection') e.events.subscribe({ error: () => undefined });
-      },
-      error: reject,
-    });
-  });
-  return { port, stop: () => running?.unsubscribe() };
+function startServer(probe: Probe): Promise<BenchServer> {
+  return (probe.variant === 'raw' ? rawTlsServer : rxtlsServer)(probe.cert, probe.key);
 }
 
 async function server(probe: Probe): Promise<number[]> {

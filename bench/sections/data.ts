@@ -6,7 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { WatchedTransport } from '../../lib/transport/watched-transport';
 import { interleave, ratioOf, type BenchContext, type BenchSection } from '../harness';
-import { rawStream, streamBytes, timedStream } from './streams';
+import { rawRead, streamBytes, timedStream } from './streams';
 import { compiled, rxtls } from '../rxtls';
 
 const { connect } = rxtls;
@@ -62,14 +62,7 @@ export const dataSection: BenchSection = {
     const ms = await interleave<Variant>(context.runs, {
       data: rxtlsData(context, request, total, false, cpu.data),
       truncation: rxtlsData(context, request, total, true, cpu.truncation),
-      raw: () =>
-        timedStream((done, fail) => {
-          const socket = rawStream(context, request);
-          socket.on('error', fail);
-          let bytes = 0;
-          socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          socket.on('end', () => (bytes === total ? done() : fail(new Error(`expected ${total} bytes, read ${bytes}`))));
-        }, cpu.raw),
+      raw: rawRead(context, request, total, cpu.raw),
       overTransport: overWatched(context, request, total, () => watchedTransport(netConnect(tcp)), cpu.overTransport),
       overConnection: overWatched(context, request, total, () => watchedConnection(tcp), cpu.overConnection),
     });

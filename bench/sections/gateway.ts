@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import { interleave, median, ratioOf, type BenchContext, type BenchSection, type Ratio } from '../harness';
-import { rawStream, streamBytes, timedStream } from './streams';
+import { rawRead, streamBytes } from './streams';
 
 const ROOT = join(__dirname, '..', '..');
 /** How long a peer program has to start listening. */
@@ -198,17 +198,6 @@ function costOf(variant: () => Promise<number>, pid: number | undefined, total: 
   };
 }
 
-function direct(context: BenchContext, request: string, total: number) {
-  return () =>
-    timedStream((done, fail) => {
-      const socket = rawStream(context, request);
-      socket.on('error', fail);
-      let bytes = 0;
-      socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      socket.on('end', () => (bytes === total ? done() : fail(new Error(`expected ${total} bytes, read ${bytes}`))));
-    });
-}
-
 export const gatewaySection: BenchSection = {
   name: 'gateway',
   title: 'rxtls gateway (the command, in its own process) against the TLS server read directly and websockify --ssl-target',
@@ -228,12 +217,12 @@ export const gatewaySection: BenchSection = {
         const warm = 8 * 1024 * 1024;
         await throughWebSocket(rxtls.url, warm, { asked: warm, closeCode: 1000 })();
         if (websockify) await throughWebSocket(websockify.url, warm, { asked: warm + WEBSOCKIFY_TAIL })();
-        await direct(context, `raw ${warm}\n`, warm)();
+        await rawRead(context, `raw ${warm}\n`, warm)();
       }
       const gatewayCpu: number[] = [];
       const variants: Record<string, () => Promise<number>> = {
         gateway: costOf(throughWebSocket(rxtls.url, total, { asked: total, closeCode: 1000 }), rxtls.child.pid, total, gatewayCpu),
-        direct: direct(context, `raw ${total}\n`, total),
+        direct: rawRead(context, `raw ${total}\n`, total),
       };
       if (websockify) variants['websockify'] = throughWebSocket(websockify.url, total, { asked: total + WEBSOCKIFY_TAIL });
       const ms = await interleave(context.runs, variants);

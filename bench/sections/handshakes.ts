@@ -7,14 +7,14 @@
  * bench/handshake-client.ts in another.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { connect as tlsConnect, createSecureContext, createServer, type SecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import type { Subscription } from 'rxjs';
 import { forkBench, interleave, ratioOf, type BenchContext, type BenchSection, type Ratio } from '../harness';
 import { rxtls } from '../rxtls';
+import { rawTlsServer, rxtlsServer } from '../servers';
 import type { ConnectOptions } from '../../lib';
 
-const { connect, listen } = rxtls;
+const { connect } = rxtls;
 
 const IN_FLIGHT = 32;
 
@@ -99,34 +99,21 @@ function generate(generator: ReturnType<typeof forkBench>, port: number, ca: str
 
 async function serverSide(context: BenchContext, count: number): Promise<Ratio[]> {
   const { cert, key } = context.leaf;
-  const raw = createServer({ cert, key }, (socket) => socket.on('error', () => undefined).on('close', () => undefined));
-  raw.on('tlsClientError', () => undefined);
-  raw.listen(0, '127.0.0.1');
-  await once(raw, 'listening');
-  const rawPort = (raw.address() as AddressInfo).port;
-  let running: Subscription | undefined;
-  const rxtlsPort = await new Promise<number>((resolve, reject) => {
-    running = listen({ host: '127.0.0.1', port: 0, credentials: { cert, key } }).subscribe({
-      next: (e) => {
-        if (e.type === 'listening') resolve(e.port);
-        else if (e.type === 'connection') e.events.subscribe({ error: () => undefined });
-      },
-      error: reject,
-    });
-  });
+  const raw = await rawTlsServer(cert, key);
+  const ours = await rxtlsServer(cert, key);
   const generator = forkBench('handshake-client.ts');
   try {
     const ca = context.pki.ca.cert;
     const samples = await interleave(context.runs, {
-      rxtls: () => generate(generator, rxtlsPort, ca, count, IN_FLIGHT),
-      raw: () => generate(generator, rawPort, ca, count, IN_FLIGHT),
+      rxtls: () => generate(generator, ours.port, ca, count, IN_FLIGHT),
+      raw: () => generate(generator, raw.port, ca, count, IN_FLIGHT),
     });
     context.log(`server, ${IN_FLIGHT} in flight: raw ${samples.raw.map((v) => v.toFixed(0)).join(', ')} /s`);
     return [ratioOf(`listen / tls.createServer, full handshakes, ${IN_FLIGHT} in flight`, samples.rxtls, samples.raw, { atLeast: 0.9 })];
   } finally {
     generator.kill();
-    running?.unsubscribe();
-    raw.close();
+    ours.stop();
+    raw.stop();
   }
 }
 

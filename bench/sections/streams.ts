@@ -30,3 +30,15 @@ export function timedStream(run: (done: () => void, fail: (e: Error) => void) =>
 export function streamBytes(context: BenchContext): number {
   return context.smoke ? 1024 * 1024 : Number(process.env['BENCH_MIB'] ?? 256) * 1024 * 1024;
 }
+
+/** Times reading the stream `request` asks for from a raw `node:tls` socket; it must be `total` bytes. */
+export function rawRead(context: BenchContext, request: string, total: number, cpu?: number[]): () => Promise<number> {
+  return () =>
+    timedStream((done, fail) => {
+      const socket = rawStream(context, request);
+      socket.on('error', fail);
+      let bytes = 0;
+      socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      socket.on('end', () => (bytes === total ? done() : fail(new Error(`expected ${total} bytes, read ${bytes}`))));
+    }, cpu);
+}

@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { connect, InvalidOptionError, type ConnectEvent, type ConnectOptions } from '../../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
 import { describeWithOpenssl, runOpenssl } from '../interop/openssl';
+import { KEYLOG_LINE, TLS13_LABELS } from '../support/keylog-lines';
 import { collect } from '../support/collect';
-
-/** One NSS key-log line: a label, the 64-hex client random, the hex secret. */
-const KEYLOG_LINE = /^([A-Z_0-9]+) ([0-9a-f]{64}) ([0-9a-f]{64,})$/;
-const TLS13_LABELS = [
-  'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
-  'CLIENT_TRAFFIC_SECRET_0',
-  'EXPORTER_SECRET',
-  'SERVER_HANDSHAKE_TRAFFIC_SECRET',
-  'SERVER_TRAFFIC_SECRET_0',
-];
 
 let pki: TestPki;
 let dir: string;

@@ -19,16 +19,8 @@ import {
 import { smtpClient } from '../../examples/smtp-starttls';
 import { smtpServer } from '../../examples/smtp/server';
 import { createTestPki, type TestCredentials, type TestPki } from '../../lib/testing';
+import { KEYLOG_LINE, TLS13_LABELS } from '../support/keylog-lines';
 import { collect, eventually } from '../support/collect';
-
-const KEYLOG_LINE = /^([A-Z_0-9]+) ([0-9a-f]{64}) ([0-9a-f]{64,})$/;
-const TLS13_LABELS = [
-  'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
-  'CLIENT_TRAFFIC_SECRET_0',
-  'EXPORTER_SECRET',
-  'SERVER_HANDSHAKE_TRAFFIC_SECRET',
-  'SERVER_TRAFFIC_SECRET_0',
-];
 
 let pki: TestPki;
 let credentials: TestCredentials;
