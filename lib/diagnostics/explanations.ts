@@ -106,8 +106,8 @@ export interface ExplanationEntry {
  *
  * @example
  * ```ts
- * import { explain, type ExplainedCode } from 'rxtls';
- * const code: ExplainedCode | (string & {}) = explain(new Error('boom')).code;
+ * import { explain, type CertFailedEvent, type ExplainedCode } from 'rxtls';
+ * const codeOf = (e: CertFailedEvent): ExplainedCode | (string & {}) => explain(e).code;
  * ```
  */
 export type ExplainedCode = CertErrorCode | TransportErrorCode | RxtlsErrorCode;
