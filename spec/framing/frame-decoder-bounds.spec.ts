@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { FrameDecoder, FrameError, InvalidOptionError, LineTooLongError, type FrameDecoderOptions, type FrameSink } from '../../lib';
+import { FrameDecoder, FrameError, InvalidOptionError, LineTooLongError, type FrameDecoderOptions } from '../../lib';
+import { literalSink } from '../support/literal-sink';
 
 /** Pushes each chunk and returns the lines cut so far (no end()). */
 function cut(chunks: Array<string | Buffer>, options: FrameDecoderOptions = {}): string[] {
@@ -7,18 +8,6 @@ function cut(chunks: Array<string | Buffer>, options: FrameDecoderOptions = {}):
   const out: string[] = [];
   for (const chunk of chunks) decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), { line: (t) => out.push(t) });
   return out;
-}
-
-/** A sink that reads `{N}` literals as N raw bytes, like an IMAP client. */
-function literalSink(decoder: FrameDecoder, out: Array<string | Buffer>): FrameSink {
-  return {
-    line: (text) => {
-      out.push(text);
-      const size = /\{(\d+)\}$/.exec(text)?.[1];
-      if (size !== undefined) decoder.readBytes(Number(size));
-    },
-    bytes: (bytes) => out.push(Buffer.from(bytes)),
-  };
 }
 
 describe('FrameDecoder: option checks', () => {

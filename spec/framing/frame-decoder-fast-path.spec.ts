@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { FrameDecoder, LineTooLongError, type FrameDecoderOptions, type FrameSink } from '../../lib';
+import { literalSink } from '../support/literal-sink';
 
 /** What a decoder gave for some chunks: the lines, the trailing partial, and the error if it failed. */
 interface Outcome {
@@ -23,18 +24,6 @@ function run(
   } catch (error) {
     return { lines, error };
   }
-}
-
-/** Reads `{N}` literals as N raw bytes, like an IMAP client. */
-function literalSink(decoder: FrameDecoder, out: Array<string | Buffer>): FrameSink {
-  return {
-    line: (text) => {
-      out.push(text);
-      const size = /\{(\d+)\}$/.exec(text)?.[1];
-      if (size !== undefined) decoder.readBytes(Number(size));
-    },
-    bytes: (bytes) => out.push(Buffer.from(bytes)),
-  };
 }
 
 function chunked(input: Buffer, cuts: number[]): Buffer[] {
