@@ -9,7 +9,7 @@ interface Reference {
   readonly code?: string;
 }
 
-const codeOf = (error: unknown) => (error instanceof FrameError ? error.code : error === undefined ? undefined : String(error));
+const codeOf = (error: unknown) => (error instanceof FrameError ? error.code : error === undefined ? undefined : (error as Error).message);
 
 /** Length-field framing of a whole stream, written the obvious way. */
 function lengthFieldReference(stream: Buffer, o: Required<Omit<LengthFieldOptions, 'maxVarintBytes'>>): Reference {
