@@ -1,7 +1,7 @@
 import { from, Observable, type MonoTypeOperatorFunction, type ObservableInput } from 'rxjs';
 import { DEFAULT_HANDLE_EACH_CONCURRENCY, DEFAULT_HANDLE_EACH_HIGH_WATER_MARK } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import type { DataEvent, LineEvent, TlsReader, TransportEvent } from '../events';
+import type { DataEvent, FrameEvent, LineEvent, TlsReader, TransportEvent } from '../events';
 import { isPositiveInteger, positiveInteger } from '../util/option-checks';
 
 /**
@@ -27,15 +27,15 @@ export interface HandleEachOptions {
 }
 
 /**
- * The events `handleEach` hands to its handler: what a connection carries, `data` or `line`.
+ * The events `handleEach` hands to its handler: what a connection carries, `data`, `line` or `frame`.
  *
  * @example
  * ```ts
  * import type { HandledEvent, TlsEvent } from 'rxtls';
- * const size = (e: HandledEvent<TlsEvent>) => (e.type === 'data' ? e.bytes.length : e.text.length);
+ * const size = (e: HandledEvent<TlsEvent>) => (e.type === 'line' ? e.text.length : e.bytes.length);
  * ```
  */
-export type HandledEvent<E> = Extract<E, DataEvent | LineEvent>;
+export type HandledEvent<E> = Extract<E, DataEvent | LineEvent | FrameEvent>;
 
 /**
  * What a handler returns: anything `from()` takes (a Promise, an Observable, …) — the event is
@@ -202,7 +202,7 @@ export function handleEach<E extends TransportEvent>(
               reader = event.reader;
               if (paused) reader.pause();
             }
-            items.push({ event, done: event.type !== 'data' && event.type !== 'line' });
+            items.push({ event, done: event.type !== 'data' && event.type !== 'line' && event.type !== 'frame' });
             drain();
           },
           error: (error: unknown) => subscriber.error(error),

@@ -3,8 +3,11 @@ import { concat, delay, EMPTY, firstValueFrom, from, NEVER, of, Subject, throwEr
 import { TestScheduler } from 'rxjs/testing';
 import {
   DEFAULT_HANDLE_EACH_HIGH_WATER_MARK,
+  frames,
   handleEach,
   InvalidOptionError,
+  lengthField,
+  lengthPrefixed,
   lines,
   type DataEvent,
   type LineEvent,
@@ -233,6 +236,33 @@ describe('handleEach(handler): flow control', () => {
     expect(reader.calls).toEqual(['pause']);
     while (gates.length > 0) gates.shift()?.complete();
     expect(seen).toEqual(['connected', 'a', 'b', 'c']);
+    expect(reader.calls).toEqual(['pause', 'resume']);
+  });
+
+  it('composes after frames(): each frame goes to the handler, and frames waiting for it pause the reader', () => {
+    const reader = recordingReader();
+    const source = new Subject<TlsEvent>();
+    const handled: string[] = [];
+    const gates: Array<Subject<void>> = [];
+    source
+      .pipe(
+        frames(lengthField({ lengthSize: 2 })),
+        handleEach(
+          (e) => {
+            handled.push(e.type === 'frame' ? e.bytes.toString() : e.type);
+            gates.push(new Subject<void>());
+            return gates[gates.length - 1] as Subject<void>;
+          },
+          { highWaterMark: 2, lowWaterMark: 0 },
+        ),
+      )
+      .subscribe();
+    source.next(fakeConnected({ reader }));
+    source.next({ type: 'data', bytes: Buffer.concat(['a', 'bb', 'ccc'].map((f) => lengthPrefixed(Buffer.from(f), { lengthSize: 2 }))) });
+    expect(handled).toEqual(['a']);
+    expect(reader.calls).toEqual(['pause']);
+    while (gates.length > 0) gates.shift()?.complete();
+    expect(handled).toEqual(['a', 'bb', 'ccc']);
     expect(reader.calls).toEqual(['pause', 'resume']);
   });
 
