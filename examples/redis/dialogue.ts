@@ -37,8 +37,8 @@ export interface RedisReply {
 export class RedisError extends Error {
   override readonly name = 'RedisError';
   constructor(
-    /** `AUTH` (the server refused the password), `CLOSED` (it closed with replies owed), `PROTOCOL` (a reply nobody asked for). */
-    readonly code: 'AUTH' | 'CLOSED' | 'PROTOCOL',
+    /** `AUTH` (the server refused the password) or `CLOSED` (it closed with replies owed). */
+    readonly code: 'AUTH' | 'CLOSED',
     message: string,
   ) {
     super(message);
@@ -126,9 +126,8 @@ export function redisDialogue(
             if (value instanceof RespError) return subscriber.error(new RedisError('AUTH', `the server refused AUTH: ${value.message}`));
             return fill();
           }
-          const command = pending.shift();
-          if (command === undefined)
-            return subscriber.error(new RedisError('PROTOCOL', `a reply with no command waiting for it: ${String(value)}`));
+          // Never undefined: the dialogue completes the moment the last command is answered.
+          const command = pending.shift() as RedisCommand;
           observer({ index: answered++, command, value });
           if (pending.length <= refillAt) fill();
         },
