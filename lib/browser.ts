@@ -24,6 +24,8 @@ export type {
   ConnectEvent,
   ConnectedEvent,
   DataEvent,
+  FrameEvent,
+  FramedEvent,
   LineEvent,
   PeerInfo,
   PeerSawRejection,
@@ -41,6 +43,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export {
+  BINARY_FRAME_ERROR_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -50,6 +53,7 @@ export {
   RXTLS_TRANSPORT_ERROR_CODES,
   TransportError,
   WriteBufferFullError,
+  type BinaryFrameErrorCode,
   type CertErrorCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
@@ -60,9 +64,16 @@ export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from '.
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
+export { frames, type FramesOptions } from './operators/frames';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
-export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export { FrameError, FrameTooLongError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export type { FrameCodec, FrameCodecDecoder, FrameEmit } from './framing/frame-codec';
+export { lengthField, type LengthFieldFormat, type LengthFieldOptions, type LengthSize } from './framing/length-field';
+export { fixedLength, type FixedLengthOptions } from './framing/fixed-length';
+export { delimited, type DelimitedOptions } from './framing/delimited';
+export { switching } from './framing/switching';
+export { encodeVarint, lengthPrefixed } from './framing/length-prefixed';
 export {
   explain,
   type Explainable,

@@ -57,6 +57,13 @@ export const DEFAULT_LINE_ENDING = '\r\n';
 export const DEFAULT_MAX_LITERAL_LENGTH = 16 * 1024 * 1024;
 
 /**
+ * Longest frame `frames()` delivers with the built-in codecs (`lengthField`, `fixedLength`,
+ * `delimited`; option `maxFrameLength`): 1 MiB, as a WebSocket message. A longer one fails the
+ * stream with `FrameTooLongError` — for a length field as soon as its header is read.
+ */
+export const DEFAULT_MAX_FRAME_LENGTH = 1024 * 1024;
+
+/**
  * OpenSSL security level for every context rxtls builds: 2, as Debian and Ubuntu configure
  * OpenSSL — RSA and DH keys under 2048 bits (\`EE_KEY_TOO_SMALL\`) and SHA-1 signatures
  * (\`CA_MD_TOO_WEAK\`) are refused. Node's own default is 1. Override with \`tls: { ciphers }\`.

@@ -158,6 +158,37 @@ export const FRAME_ERROR_CODES = [
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 /**
+ * The codes of the binary framing errors that `frames()` and its codecs raise, besides
+ * `ERR_RXTLS_FRAME_TRUNCATED` and `ERR_RXTLS_FRAME_MISUSE` of {@link FRAME_ERROR_CODES}:
+ * `ERR_RXTLS_FRAME_TOO_LONG` (a frame declared or grown past `maxFrameLength`) and
+ * `ERR_RXTLS_FRAME_LENGTH_INVALID` (a length field that no frame can have: below zero after
+ * `lengthAdjustment`, or a varint longer than its bound).
+ *
+ * @example
+ * ```ts
+ * import { BINARY_FRAME_ERROR_CODES } from 'rxtls';
+ * console.log(BINARY_FRAME_ERROR_CODES.length); // 2
+ * ```
+ */
+export const BINARY_FRAME_ERROR_CODES = ['ERR_RXTLS_FRAME_TOO_LONG', 'ERR_RXTLS_FRAME_LENGTH_INVALID'] as const;
+
+/**
+ * The code of a binary framing error ({@link BINARY_FRAME_ERROR_CODES}); a `FrameError`'s `code`
+ * is this or a {@link FrameErrorCode}.
+ *
+ * @example
+ * ```ts
+ * import { FrameError, type BinaryFrameErrorCode } from 'rxtls';
+ * const advice: Record<BinaryFrameErrorCode, string> = {
+ *   ERR_RXTLS_FRAME_TOO_LONG: 'raise the codec\'s maxFrameLength, or fix the peer',
+ *   ERR_RXTLS_FRAME_LENGTH_INVALID: 'check lengthAdjustment, or fix the peer',
+ * };
+ * const explain = (e: unknown) => (e instanceof FrameError && e.code in advice ? advice[e.code as BinaryFrameErrorCode] : undefined);
+ * ```
+ */
+export type BinaryFrameErrorCode = (typeof BINARY_FRAME_ERROR_CODES)[number];
+
+/**
  * Every code rxtls itself invents, of any error class: the transport codes, the class codes
  * (`ERR_RXTLS_INVALID_OPTION`, `ERR_RXTLS_WRITE_BUFFER_FULL`, `ERR_RXTLS_RUNTIME_UNSUPPORTED`) and
  * the framing codes. All are `ERR_RXTLS_<CONDITION>`.
@@ -175,6 +206,7 @@ export const RXTLS_ERROR_CODES = [
   'ERR_RXTLS_WRITE_BUFFER_FULL',
   'ERR_RXTLS_RUNTIME_UNSUPPORTED',
   ...FRAME_ERROR_CODES,
+  ...BINARY_FRAME_ERROR_CODES,
 ] as const;
 
 /**

@@ -257,6 +257,27 @@ export interface LineEvent {
 }
 
 /**
+ * One frame of a binary (or mixed) protocol, produced by the `frames(codec)` operator: the bytes
+ * the codec cut, with or without a header or delimiter as the codec was told.
+ *
+ * @example
+ * ```ts
+ * import { match } from 'ts-pattern';
+ * import type { FrameEvent, FramedEvent } from 'rxtls';
+ * const size = (e: FramedEvent) =>
+ *   match(e)
+ *     .with({ type: 'frame' }, (f: FrameEvent) => f.bytes.length)
+ *     .otherwise(() => 0);
+ * ```
+ */
+export interface FrameEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'frame';
+  /** The frame's bytes. May be a view of the chunk it came in: copy it to keep it beyond the event, if that chunk is large. */
+  readonly bytes: Buffer;
+}
+
+/**
  * What a peer that rxtls rejected saw of it ({@link CertFailedEvent.peerSaw}). Never a TLS alert
  * naming the reason: Node cannot send one (see the README's known limits). The connection just
  * closes, without close_notify:
@@ -357,6 +378,9 @@ export type StartTlsEvent = ConnectEvent | PlaintextEvent;
 /** A connection's events once `lines()` framed them: those of {@link ConnectEvent} and `line`. What `converse` and `gracefulShutdown` see. */
 export type TlsEvent = ConnectEvent | LineEvent;
 
+/** A connection's events once `frames()` framed them: those of {@link ConnectEvent} and `frame`. What a binary protocol's dialogue sees. */
+export type FramedEvent = ConnectEvent | FrameEvent;
+
 /**
  * What `connectWebSocket` from `rxtls` (Node) emits: the events of a TLS connection, where
  * `connected` is a {@link WebSocketConnectedEvent} when rxtls did not verify the server itself
@@ -377,7 +401,7 @@ export type WebSocketEvent = ConnectEvent | WebSocketConnectedEvent;
 export type BrowserWebSocketEvent = WebSocketConnectedEvent | DataEvent | ClosedEvent;
 
 /** Every event any rxtls transport emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
-export type TransportEvent = TlsEvent | PlaintextEvent | WebSocketConnectedEvent;
+export type TransportEvent = TlsEvent | FrameEvent | PlaintextEvent | WebSocketConnectedEvent;
 
 /**
  * The raw handshake, before a verification policy decided about it. `connect()` turns it into

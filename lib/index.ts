@@ -56,6 +56,8 @@ export type {
   CloseTimeout,
   ConnectedEvent,
   DataEvent,
+  FrameEvent,
+  FramedEvent,
   HandshakeEvent,
   LineEvent,
   PlaintextEvent,
@@ -75,6 +77,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export {
+  BINARY_FRAME_ERROR_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -85,6 +88,7 @@ export {
   RuntimeUnsupportedError,
   TransportError,
   WriteBufferFullError,
+  type BinaryFrameErrorCode,
   type CertErrorCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
@@ -97,11 +101,18 @@ export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
+export { frames, type FramesOptions } from './operators/frames';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
 export { verify } from './operators/verify';
 
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
-export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export { FrameError, FrameTooLongError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
+export type { FrameCodec, FrameCodecDecoder, FrameEmit } from './framing/frame-codec';
+export { lengthField, type LengthFieldFormat, type LengthFieldOptions, type LengthSize } from './framing/length-field';
+export { fixedLength, type FixedLengthOptions } from './framing/fixed-length';
+export { delimited, type DelimitedOptions } from './framing/delimited';
+export { switching } from './framing/switching';
+export { encodeVarint, lengthPrefixed } from './framing/length-prefixed';
 
 export type { HandshakeFacts, VerificationPolicy } from './policies/policy';
 export { allOf, anyOf } from './policies/combinators';

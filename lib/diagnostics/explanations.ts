@@ -483,6 +483,15 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     cause: 'The peer closed in the middle of an announced literal: the data is incomplete and was not delivered.',
     fix: 'Reconnect and ask again.',
   },
+  ERR_RXTLS_FRAME_TOO_LONG: {
+    cause: (d) =>
+      `The peer sent (or announced in a length field) a frame longer than the codec's maxFrameLength${d.limit === undefined ? '' : ` (${d.limit} bytes)`}.`,
+    fix: "Raise the codec's maxFrameLength (lengthField, fixedLength, delimited) if the protocol allows such frames; otherwise the peer is broken or hostile.",
+  },
+  ERR_RXTLS_FRAME_LENGTH_INVALID: {
+    cause: 'A length field held a value no frame can have: below zero after lengthAdjustment, or a varint longer than maxVarintBytes.',
+    fix: "Check the codec's lengthSize, byteOrder, lengthOffset and lengthAdjustment against the protocol; if they are right, the peer is not speaking it.",
+  },
   ERR_RXTLS_FRAME_MISUSE: {
     cause: 'A framer built on FrameDecoder asked it for bytes it cannot give at this point.',
     fix: 'Fix the framer as the message says; lines() never raises it.',

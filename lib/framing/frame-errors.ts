@@ -1,4 +1,4 @@
-import type { FrameErrorCode } from '../errors';
+import type { BinaryFrameErrorCode, FrameErrorCode } from '../errors';
 
 /**
  * The stream could not be cut into frames: a line or literal past its bound, the input ending
@@ -20,7 +20,7 @@ export class FrameError extends Error {
   override readonly name: string = 'FrameError';
   constructor(
     /** A stable code to match on. */
-    readonly code: FrameErrorCode,
+    readonly code: FrameErrorCode | BinaryFrameErrorCode,
     message: string,
   ) {
     super(message);
@@ -75,5 +75,45 @@ export class LiteralTooLongError extends FrameError {
     readonly announced: number,
   ) {
     super('ERR_RXTLS_LITERAL_TOO_LONG', `literal of ${announced} bytes exceeds maxLiteralLength ${limit}`);
+  }
+}
+
+/**
+ * A frame is longer than its codec's `maxFrameLength`: a length field declared more (checked as
+ * soon as the header is read, before any of the body is buffered), or a delimited frame grew past
+ * it without a delimiter. The stream fails with it (and the connection is torn down) rather than
+ * buffering without bound.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLongError } from 'rxtls';
+ * const error = new FrameTooLongError(1024, 5000, 'declared');
+ * console.log(error.message); // frame exceeds maxFrameLength: its header declares 5000 bytes, limit 1024
+ * ```
+ */
+export class FrameTooLongError extends FrameError {
+  /** The error class, for logs. */
+  override readonly name = 'FrameTooLongError';
+  /** A stable code to match on. */
+  declare readonly code: 'ERR_RXTLS_FRAME_TOO_LONG';
+  constructor(
+    /** The `maxFrameLength` in force, in bytes. */
+    readonly limit: number,
+    /**
+     * The frame's length in bytes: what its header declared (after `lengthAdjustment`), or the
+     * bytes seen without a delimiter. A declared length beyond `Number.MAX_SAFE_INTEGER` is
+     * rounded here; the message has it exactly.
+     */
+    readonly length: number,
+    /** `'declared'` by a length field, or `'seen'` without a delimiter. */
+    readonly how: 'declared' | 'seen',
+    exact: string = String(length),
+  ) {
+    super(
+      'ERR_RXTLS_FRAME_TOO_LONG',
+      how === 'declared'
+        ? `frame exceeds maxFrameLength: its header declares ${exact} bytes, limit ${limit}`
+        : `frame exceeds maxFrameLength: ${exact} bytes seen without a delimiter, limit ${limit}`,
+    );
   }
 }
