@@ -6,6 +6,7 @@ import { gatewaySection } from './gateway';
 import { handshakesSection } from './handshakes';
 import { linesSection } from './lines';
 import { memorySection } from './memory';
+import { redisSection } from './redis';
 
 export const sections: readonly BenchSection[] = [
   linesSection,
@@ -14,4 +15,5 @@ export const sections: readonly BenchSection[] = [
   memorySection,
   gatewaySection,
   asyncSection,
+  redisSection,
 ];

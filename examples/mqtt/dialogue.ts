@@ -11,7 +11,7 @@
  * acknowledgement; actions beyond that wait in a queue of at most `maxQueued`, and one more is
  * an `OVERFLOW` error rather than memory that grows while a broker stalls.
  */
-import { EMPTY, concat, concatMap, interval, map, merge, mergeMap, of, takeWhile, type Observable } from 'rxjs';
+import { Observable, interval } from 'rxjs';
 import type { Outbound, TlsEvent } from '../../lib';
 import { connackReason, decodePacket, encodePacket, MqttError, type MqttPacket, type PublishPacket, type Qos } from './packets';
 
@@ -68,6 +68,7 @@ type Input =
   | { readonly kind: 'tick' };
 
 interface Step {
+  /** Packets to write, in order. */
   readonly out: Buffer[];
   readonly notes: MqttNote[];
   readonly finished: boolean;
@@ -92,29 +93,61 @@ export function mqttDialogue(
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 0xffff)
     throw new RangeError(`maxInFlight must be 1–65535, got ${maxInFlight}`);
   if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new RangeError(`maxQueued must be a non-negative integer, got ${maxQueued}`);
-  return (events$) => {
-    const session = new MqttSession(options, keepAlive, maxInFlight, maxQueued);
-    const inputs: Observable<Input> = merge(
-      events$.pipe(
-        mergeMap((e): Input[] => {
-          if (e.type === 'frame') return [{ kind: 'packet', packet: decodePacket(e.bytes) }];
-          if (e.type === 'connected') return [{ kind: 'connected' }];
-          if (e.type === 'closed') return [{ kind: 'closed' }];
-          return [];
+  return (events$) =>
+    new Observable<Outbound>((subscriber) => {
+      const session = new MqttSession(options, keepAlive, maxInFlight, maxQueued);
+      // Inputs are taken one at a time: an observer that reacts to a note (completes the
+      // actions, say) feeds the session again, and that must wait until this step's packets
+      // are out — or a DISCONNECT could overtake the PUBACK the note was about.
+      const waiting: Input[] = [];
+      let busy = false;
+      const feed = (input: Input) => {
+        waiting.push(input);
+        if (busy) return;
+        busy = true;
+        try {
+          for (let next = waiting.shift(); next !== undefined && !subscriber.closed; next = waiting.shift()) {
+            const step = session.step(next);
+            if (step.out.length > 0) subscriber.next(step.out.length === 1 ? (step.out[0] as Buffer) : Buffer.concat(step.out));
+            step.notes.forEach(observer);
+            if (step.finished) subscriber.complete();
+          }
+        } catch (error) {
+          subscriber.error(error);
+        } finally {
+          busy = false;
+          waiting.length = 0;
+        }
+      };
+      const fail = (error: unknown) => subscriber.error(error);
+      subscriber.add(
+        events$.subscribe({
+          next: (e) => {
+            if (e.type === 'frame') {
+              let packet: MqttPacket;
+              try {
+                packet = decodePacket(e.bytes);
+              } catch (error) {
+                return fail(error);
+              }
+              feed({ kind: 'packet', packet });
+            } else if (e.type === 'connected') feed({ kind: 'connected' });
+            else if (e.type === 'closed') feed({ kind: 'closed' });
+          },
+          error: fail,
+          complete: () => subscriber.complete(),
         }),
-      ),
-      concat(actions$.pipe(map((action): Input => ({ kind: 'action', action }))), of<Input>({ kind: 'actionsDone' })),
-      keepAlive > 0 ? interval(keepAlive * 1000).pipe(map((): Input => ({ kind: 'tick' }))) : EMPTY,
-    );
-    return inputs.pipe(
-      map((input) => session.step(input)),
-      takeWhile((step) => {
-        step.notes.forEach(observer);
-        return !step.finished;
-      }, true),
-      concatMap((step) => (step.out.length === 0 ? [] : [step.out.length === 1 ? (step.out[0] as Buffer) : Buffer.concat(step.out)])),
-    );
-  };
+      );
+      if (subscriber.closed) return;
+      subscriber.add(
+        actions$.subscribe({
+          next: (action) => feed({ kind: 'action', action }),
+          error: fail,
+          complete: () => feed({ kind: 'actionsDone' }),
+        }),
+      );
+      if (keepAlive > 0) subscriber.add(interval(keepAlive * 1000).subscribe(() => feed({ kind: 'tick' })));
+    });
 }
 
 /** The session's state, one per subscription of the dialogue. */

@@ -1,4 +1,4 @@
-import { NEVER, type Observable } from 'rxjs';
+import { NEVER, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { fakeConnected } from '../../../lib/testing';
 import { mqttDialogue, type MqttAction, type MqttInbound, type MqttNote, type MqttSessionOptions } from '../../../examples/mqtt/dialogue';
@@ -52,6 +52,23 @@ describe('the MQTT dialogue, marble-tested without a socket', () => {
       expectObservable(run(session, actions, events)).toBe('CP-----(D|)', {
         C: CONNECT,
         P: bytes({ type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 1 }),
+        D: bytes({ type: 'disconnect' }),
+      });
+    });
+  });
+
+  it('an observer that completes the actions on a QoS 1 message still gets the PUBACK out before DISCONNECT', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const actions = new Subject<MqttAction>();
+      const events = cold<MqttInbound>('ck-m', {
+        c: fakeConnected(),
+        k: CONNACK,
+        m: frame({ type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 3 }),
+      });
+      const dialogue = mqttDialogue(session, actions, (note) => note.type === 'message' && actions.complete());
+      expectObservable(dialogue(events)).toBe('C--(AD|)', {
+        C: CONNECT,
+        A: bytes({ type: 'puback', packetId: 3 }),
         D: bytes({ type: 'disconnect' }),
       });
     });

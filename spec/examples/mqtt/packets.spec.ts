@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
+import { frames, type TlsEvent } from '../../../lib';
+import { fakeConnected } from '../../../lib/testing';
+import { mqttPackets } from '../../../examples/mqtt/framing';
 import {
   connackReason,
   decodePacket,
@@ -46,9 +50,48 @@ export const anyPacket: fc.Arbitrary<MqttPacket> = fc.oneof(
   fc.constantFrom<MqttPacket>({ type: 'pingreq' }, { type: 'pingresp' }, { type: 'disconnect' }),
 );
 
+/** Cuts `bytes` at the given points. */
+function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  return [...points, bytes.length].map((p, i) => bytes.subarray(i === 0 ? 0 : points[i - 1], p));
+}
+
+/** What `frames(mqttPackets())` makes of these chunks, decoded. */
+function framed(chunks: Buffer[], maxPacketLength?: number): Promise<MqttPacket[]> {
+  const events: TlsEvent[] = [
+    fakeConnected(),
+    ...chunks.map((bytes): TlsEvent => ({ type: 'data', bytes })),
+    { type: 'closed', by: 'peer', clean: true },
+  ];
+  return lastValueFrom(
+    from(events).pipe(
+      frames(mqttPackets(maxPacketLength)),
+      filter((e) => e.type === 'frame'),
+      map((e) => decodePacket(e.bytes)),
+      toArray(),
+    ),
+  );
+}
+
 describe('MQTT 3.1.1 packets', () => {
   it('decode(encode(p)) is p, for every packet', () => {
     fc.assert(fc.property(anyPacket, (packet) => expect(decodePacket(encodePacket(packet))).toEqual(packet)));
+  });
+
+  it('through frames(mqttPackets()), any chunking of any packets gives the same packets', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyPacket, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), async (packets, cuts) => {
+        expect(await framed(chunked(Buffer.concat(packets.map(encodePacket)), cuts))).toEqual(packets);
+      }),
+    );
+  });
+
+  it('a packet over maxPacketLength fails the stream as soon as its header is read', async () => {
+    const header = encodePacket({ type: 'publish', topic: 't', payload: Buffer.alloc(2000), qos: 0, retain: false, dup: false }).subarray(
+      0,
+      3,
+    );
+    await expect(framed([header], 1024)).rejects.toMatchObject({ code: 'ERR_RXTLS_FRAME_TOO_LONG' });
   });
 
   it('the remaining length is the varint of §2.2.3, and says how long the rest of the packet is', () => {
