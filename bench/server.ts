@@ -1,13 +1,20 @@
 /**
  * The benchmark's TLS server, run in a child process so that it does not share the client's
  * event loop. It reads credentials as JSON on stdin, prints its port, and for each connection
- * reads one request line — `lines SIZE TOTAL` or `raw TOTAL` — then streams TOTAL bytes
- * (lines of SIZE bytes including CRLF, or raw bytes) as fast as the client reads, and ends.
+ * reads one request line — `lines SIZE TOTAL`, `frames SIZE TOTAL` or `raw TOTAL` — then streams
+ * TOTAL bytes (lines of SIZE bytes including CRLF; frames of a SIZE-byte body after a 4-byte
+ * big-endian length, as many whole ones as fit in TOTAL; or raw bytes) as fast as the client
+ * reads, and ends.
  */
 import { createServer } from 'node:tls';
 
 function payload(kind: string, size: number): Buffer {
   if (kind === 'raw') return Buffer.alloc(256 * 1024, 0x78);
+  if (kind === 'frames') {
+    const frame = Buffer.alloc(4 + size, 0x66);
+    frame.writeUInt32BE(size, 0);
+    return Buffer.concat(Array.from({ length: Math.max(1, Math.floor((256 * 1024) / frame.length)) }, () => frame));
+  }
   const line = Buffer.alloc(size, 0x61);
   line[size - 2] = 0x0d;
   line[size - 1] = 0x0a;
@@ -29,8 +36,10 @@ process.stdin.on('end', () => {
       socket.off('data', onData);
       socket.resume();
       const [kind = 'raw', a = '0', b = '0'] = request.slice(0, end).trim().split(' ');
-      const size = kind === 'lines' ? Number(a) : 0;
-      const total = Number(kind === 'lines' ? b : a);
+      const size = kind === 'lines' || kind === 'frames' ? Number(a) : 0;
+      const requested = Number(kind === 'lines' || kind === 'frames' ? b : a);
+      // Frames: whole ones only, so that every piece sent ends on a frame boundary.
+      const total = kind === 'frames' ? Math.floor(requested / (4 + size)) * (4 + size) : requested;
       const block = payload(kind, size);
       let sent = 0;
       const pump = () => {

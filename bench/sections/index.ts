@@ -2,6 +2,7 @@
 import type { BenchSection } from '../harness';
 import { asyncSection } from './async';
 import { dataSection } from './data';
+import { framesSection } from './frames';
 import { gatewaySection } from './gateway';
 import { handshakesSection } from './handshakes';
 import { linesSection } from './lines';
@@ -10,6 +11,7 @@ import { redisSection } from './redis';
 
 export const sections: readonly BenchSection[] = [
   linesSection,
+  framesSection,
   dataSection,
   handshakesSection,
   memorySection,

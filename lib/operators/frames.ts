@@ -109,6 +109,8 @@ export function frames(
       };
       return source.subscribe({
         next(event) {
+          // A synchronous source may go on after the consumer left, before its teardown is known.
+          if (subscriber.closed) return;
           if (event.type === 'data') {
             if (keepData) subscriber.next(event);
             try {

@@ -1,4 +1,4 @@
-import { filter, map, Observable, takeWhile } from 'rxjs';
+import { filter, map, Observable, take, takeWhile } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { match } from 'ts-pattern';
 import {
@@ -166,5 +166,35 @@ describe('frames(codec)', () => {
     expect(() => frames({} as never)).toThrow(expect.objectContaining({ option: 'codec' }));
     expect(() => frames(twoByte, { keepData: 'yes' } as never)).toThrow(InvalidOptionError);
     expect(() => frames(twoByte, { keepData: 'yes' } as never)).toThrow(expect.objectContaining({ option: 'keepData' }));
+  });
+});
+
+describe('frames(codec) and a consumer that leaves mid-chunk', () => {
+  it('stops cutting when the subscriber unsubscribes after a frame (take(1))', () => {
+    const seen: string[] = [];
+    let pushed = 0;
+    const counting = {
+      decoder: () => {
+        const inner = lengthField({ lengthSize: 1 }).decoder();
+        return {
+          get buffered() {
+            return inner.buffered;
+          },
+          push: (chunk: Buffer, emit: (frame: Buffer) => boolean) => {
+            pushed++;
+            return inner.push(chunk, emit);
+          },
+          end: (emit: (frame: Buffer) => boolean) => inner.end(emit),
+        };
+      },
+    };
+    const source = new Observable<TransportEvent>((subscriber) => {
+      subscriber.next(data(1, 0x61, 1, 0x62, 1, 0x63));
+      subscriber.next(data(1, 0x64));
+      subscriber.complete();
+    });
+    source.pipe(frames(counting), take(1)).subscribe((e) => e.type === 'frame' && seen.push(e.bytes.toString()));
+    expect(seen).toEqual(['a']);
+    expect(pushed).toBe(1);
   });
 });
