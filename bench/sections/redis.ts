@@ -2,7 +2,7 @@
  * `npm run bench -- redis`: pipelined GET throughput of examples/redis-client.ts against
  * `ioredis`, both over TLS to one Debian `redis-server` (TLS only, `--requirepass`) started for
  * the section. Each run opens a connection (handshake and AUTH included), GETs the same keys
- * `BENCH_REDIS_COMMANDS` times in all (default 100 000; 2 000 in a smoke run), checks every
+ * `BENCH_REDIS_COMMANDS` times in all (default 20 000; 2 000 in a smoke run — at 100 000, ioredis's one pipeline was aborted by a connection close in some runs here, not yet understood), checks every
  * reply, and closes; the variants are interleaved. The example pipelines with its bounded
  * window (1024 in flight); ioredis gets all the commands as one `pipeline()` — its fastest way,
  * unbounded. Both read replies as Buffers (`getBuffer`), so neither pays for decoding text the
@@ -73,7 +73,7 @@ export const redisSection: BenchSection = {
       context.log('skipped: redis-server is not installed (apt-get install redis-server)');
       return [];
     }
-    const total = context.smoke ? 2000 : Number(process.env['BENCH_REDIS_COMMANDS'] ?? 100_000);
+    const total = context.smoke ? 2000 : Number(process.env['BENCH_REDIS_COMMANDS'] ?? 20_000);
     const { redisCommands } = await loadExample();
     const server = await startRedis(context.pki);
     const target = { host: '127.0.0.1', servername: 'localhost', port: server.port, ca: context.pki.ca.cert, password: server.password };

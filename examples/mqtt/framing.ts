@@ -14,5 +14,5 @@ export const DEFAULT_MAX_PACKET_LENGTH = 1024 * 1024;
 
 /** The framing of MQTT packets, for `frames(mqttPackets())`: each frame one whole packet, fixed header included. */
 export function mqttPackets(maxPacketLength = DEFAULT_MAX_PACKET_LENGTH): FrameCodec {
-  return lengthField({ lengthOffset: 1, lengthSize: 'varint', header: 'keep', maxFrameLength: maxPacketLength });
+  return lengthField({ lengthOffset: 1, lengthSize: 'varint', maxVarintBytes: 4, header: 'keep', maxFrameLength: maxPacketLength });
 }
