@@ -7,6 +7,7 @@ import { gatewaySection } from './gateway';
 import { handshakesSection } from './handshakes';
 import { linesSection } from './lines';
 import { memorySection } from './memory';
+import { redisSection } from './redis';
 
 export const sections: readonly BenchSection[] = [
   linesSection,
@@ -16,4 +17,5 @@ export const sections: readonly BenchSection[] = [
   memorySection,
   gatewaySection,
   asyncSection,
+  redisSection,
 ];
