@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { line, lines, startTls, type Outbound, type StartTlsEvent, type TlsEvent } from '../../lib';
+import { allOf, custom, line, lines, startTls, strict, type Outbound, type StartTlsEvent, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, fakePeer, fakeSession, type TestPki } from '../../lib/testing';
 import { CertificateRejected, parseFtpsArguments, runFtpsClient, type FtpsClientOptions } from '../../examples/ftps-client';
 import { ftpsDialogue, FtpError, type DataNote, type DataRequest, type FtpSessionOptions } from '../../examples/ftps/dialogue';
@@ -425,6 +425,21 @@ describeWithVsftpd('the FTPS client against vsftpd (require_ssl_reuse=YES)', () 
     expect((error as Error).message).toBe(
       "data connection for LIST: the server refused it: 522 SSL connection failed: session reuse required (the data connection did not resume the control connection's TLS session, which this server requires)",
     );
+  });
+
+  it("data connections are judged by the control connection's policy: one it rejects aborts the transfer, named", async () => {
+    let judged = 0;
+    const onlyTheFirst = custom(() => ++judged === 1, 'control-only'); // accepts the control connection, no data connection
+    const error = await firstValueFrom(
+      runFtpsClient(
+        options({ verify: allOf(strict(), onlyTheFirst), tasks: [{ kind: 'get', remote: 'crlf.txt', local: join(local, 'never.txt') }] }),
+      ),
+    ).catch((e: unknown) => e);
+    expect(judged).toBe(2);
+    expect([(error as FtpError).connection, (error as Error).message]).toEqual([
+      'data',
+      'data connection for RETR crlf.txt: certificate check failed: CUSTOM_REJECTED: rejected by the policy "control-only"',
+    ]);
   });
 
   it('a certificate the policy rejects fails the control connection before anything is sent', async () => {
