@@ -6,7 +6,7 @@
  * upload from a file — each hashed with SHA-256 as it passes, with backpressure both ways.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Observable, concat, defer, finalize, from, ignoreElements, mergeMap, of, type Subscription } from 'rxjs';
 import type { SecureVersion } from 'node:tls';
@@ -84,7 +84,11 @@ function transfer(connection$: Observable<ConnectEvent>, request: DataRequest): 
     let bytes = 0;
     let resumed = false;
     const listing: Buffer[] = [];
-    const file = request.task.kind === 'get' ? open(request.task.local, 'w') : undefined;
+    // Opened at the first verified byte (or at a clean end, for an empty file): a rejected data
+    // connection leaves no file behind.
+    let file: Promise<FileHandle> | undefined;
+    const target = request.task.kind === 'get' ? request.task.local : undefined;
+    const opened = () => (target === undefined ? undefined : (file ??= open(target, 'w')));
     const failed = (message: string): DataNote => ({ kind: 'failed', error: new Error(message) });
     return connection$.pipe(
       handleEach(async (event) => {
@@ -94,7 +98,7 @@ function transfer(connection$: Observable<ConnectEvent>, request: DataRequest): 
         if (request.task.kind === 'list') {
           if (bytes > MAX_LISTING_BYTES) throw new Error(`the listing is longer than ${MAX_LISTING_BYTES} bytes`);
           listing.push(event.bytes);
-        } else if (file) await (await file).write(event.bytes);
+        } else if (target !== undefined) await (await (opened() as Promise<FileHandle>)).write(event.bytes);
       }),
       mergeMap((event): Observable<DataNote> => {
         switch (event.type) {
@@ -116,7 +120,7 @@ function transfer(connection$: Observable<ConnectEvent>, request: DataRequest): 
             };
             if (event.error) return of(failed(`closed with an error: ${event.error.message}`));
             return concat(
-              defer(() => (file ? file.then((f) => f.close()) : Promise.resolve())).pipe(ignoreElements()),
+              defer(() => opened()?.then((f) => f.close()) ?? Promise.resolve()).pipe(ignoreElements()),
               of<DataNote>({ kind: 'done', outcome }),
             );
           }

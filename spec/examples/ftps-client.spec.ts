@@ -436,6 +436,7 @@ describeWithVsftpd('the FTPS client against vsftpd (require_ssl_reuse=YES)', () 
       ),
     ).catch((e: unknown) => e);
     expect(judged).toBe(2);
+    await expect(readFile(join(local, 'never.txt'))).rejects.toThrow(/ENOENT/); // nothing written from an unverified connection
     expect([(error as FtpError).connection, (error as Error).message]).toEqual([
       'data',
       'data connection for RETR crlf.txt: certificate check failed: CUSTOM_REJECTED: rejected by the policy "control-only"',
