@@ -9,6 +9,7 @@
  * @module
  */
 export { connect } from './client/connect';
+export { connectOver, type ConnectOverOptions } from './client/connect-over';
 // The former STARTTLS names stay exported, deprecated, until 1.0.
 // eslint-disable-next-line @typescript-eslint/no-deprecated
 export { connectPlain, connectStartTls } from './client/connect-starttls';
