@@ -50,8 +50,11 @@ export { systemTrustStore, type CaSource } from './certificates/ca';
 export type {
   ConnectEvent,
   CertError,
+  CertErrorDetails,
   CertFailedEvent,
+  CertificateRevocation,
   CertificateSummary,
+  ChainCompletion,
   ClosedEvent,
   CloseTimeout,
   ConnectedEvent,
@@ -63,6 +66,7 @@ export type {
   PeerInfo,
   PeerSawRejection,
   RawTlsEvent,
+  RevocationStatus,
   SessionInfo,
   StartTlsEvent,
   TlsEvent,
@@ -112,6 +116,8 @@ export { insecureAcceptAnyCertificate } from './policies/insecure';
 export { pin } from './policies/pin';
 export { strict, type StrictOptions } from './policies/strict';
 export { trustOnFirstUse } from './policies/trust-on-first-use';
+export { revocation, type RevocationOptions } from './policies/revocation';
+export { fetchBounded, type FetchLimits } from './certificates/fetch-url';
 
 export {
   explain,
