@@ -116,6 +116,8 @@ export interface CertificateRevocation {
 export interface ChainCompletion {
   /** The fetched certificates, nearest the leaf first, with the URL each came from. */
   readonly fetched: readonly (CertificateSummary & { readonly url: string })[];
+  /** The chain that was verified: the presented certificates, the fetched ones, the trust anchor. */
+  readonly chain: readonly CertificateSummary[];
 }
 
 /** What was negotiated. */

@@ -86,8 +86,9 @@ export function revocation(options: RevocationOptions = {}): VerificationPolicy 
 
   /** The status of `chain[index]`, and the problem it is in this mode, if any. */
   const statusOf = async (facts: HandshakeFacts, index: number): Promise<[CertificateRevocation, CertError?]> => {
-    const summary = facts.peer.chain[index] as CertificateSummary;
-    const issuerSummary = facts.peer.chain[index + 1];
+    const chain = verifiedChain(facts);
+    const summary = chain[index] as CertificateSummary;
+    const issuerSummary = chain[index + 1];
     const subject = summary.subject;
     const unknown = (reason: string, problem?: CertError, url?: string): [CertificateRevocation, CertError?] => {
       const status: CertificateRevocation = { subject, status: 'unknown', source: 'none', reason, ...(url !== undefined && { url }) };
@@ -139,7 +140,7 @@ export function revocation(options: RevocationOptions = {}): VerificationPolicy 
     check: async (facts) => {
       const earlier = await judge(first, facts);
       if (earlier.length > 0) return earlier;
-      const chain = facts.peer.chain;
+      const chain = verifiedChain(facts);
       // The trust anchor at the top (self-issued) is trusted as configured, not checked.
       const checked =
         chain.length > 1 && chain[chain.length - 1]?.subject === chain[chain.length - 1]?.issuer ? chain.length - 1 : chain.length;
@@ -154,6 +155,11 @@ export function revocation(options: RevocationOptions = {}): VerificationPolicy 
       return results.flatMap(([, problem]) => (problem ? [problem] : []));
     },
   };
+}
+
+/** The chain a revocation check walks: the one `completingChain()` completed, else the presented one. */
+function verifiedChain(facts: HandshakeFacts): readonly CertificateSummary[] {
+  return facts.peer.chainCompletion?.chain ?? facts.peer.chain;
 }
 
 function checkFetchLimits(limits: FetchLimits | undefined): void {
