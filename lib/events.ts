@@ -486,5 +486,51 @@ export interface HandshakeEvent {
   readonly role?: 'client' | 'server';
 }
 
+/**
+ * The peer's chain expires soon: from `expiryWarnings()`, right after `connected` or, on a
+ * connection that lasts, when the threshold is reached.
+ *
+ * @example
+ * ```ts
+ * import type { ExpiryWarningEvent } from 'rxtls';
+ * const text = (w: ExpiryWarningEvent) => `${w.subject} expires in ${w.daysLeft} days (${w.expiresAt.toISOString()})`;
+ * ```
+ */
+export interface ExpiryWarningEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'expiryWarning';
+  /** Subject of the certificate of the chain that expires first. */
+  readonly subject: string;
+  /** Its `validTo`. */
+  readonly expiresAt: Date;
+  /** Whole days left, rounded down; 0 on the last day. */
+  readonly daysLeft: number;
+}
+
+/**
+ * One of a server's own certificates reached a countdown threshold: from
+ * `certificateCountdown()`, so that new credentials can be loaded (hot reload) before it expires.
+ *
+ * @example
+ * ```ts
+ * import type { CertificateCountdownEvent } from 'rxtls';
+ * const text = (e: CertificateCountdownEvent) => `${e.name}: ${e.subject} expires in ${e.daysLeft} days`;
+ * ```
+ */
+export interface CertificateCountdownEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'certificateExpiring';
+  /** Which credential: `'default'`, or the SNI name it is served for. */
+  readonly name: string;
+  /** Subject of the certificate of that credential's chain that expires first. */
+  readonly subject: string;
+  /** Its `validTo`. */
+  readonly expiresAt: Date;
+  /** The threshold reached, in days before `expiresAt`; 0 when it has expired. */
+  readonly thresholdDays: number;
+  /** Whole days left at the time of the event, rounded down; 0 on the last day and after. */
+  readonly daysLeft: number;
+}
+
 /** What the transport emits before verification: the handshake, then (after accept) data, then closed. */
 export type RawTlsEvent = HandshakeEvent | DataEvent | ClosedEvent;

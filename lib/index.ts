@@ -52,6 +52,7 @@ export type {
   CertError,
   CertErrorDetails,
   CertFailedEvent,
+  CertificateCountdownEvent,
   CertificateRevocation,
   CertificateSummary,
   ChainCompletion,
@@ -59,6 +60,7 @@ export type {
   CloseTimeout,
   ConnectedEvent,
   DataEvent,
+  ExpiryWarningEvent,
   HandshakeEvent,
   LineEvent,
   PlaintextEvent,
@@ -120,6 +122,8 @@ export { revocation, type RevocationOptions } from './policies/revocation';
 export { fetchBounded, type FetchLimits } from './certificates/fetch-url';
 export { completingChain, type CompletingChainOptions } from './policies/revocation-chain';
 export { completeChain, type CompleteChainOptions, type CompletedChain } from './certificates/chain-completion';
+export { expiryWarnings, type ExpiryWarningsOptions } from './operators/expiry-warnings';
+export { certificateCountdown, type CertificateCountdownOptions } from './server/certificate-countdown';
 
 export {
   explain,
