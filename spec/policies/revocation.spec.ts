@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
-import { InvalidOptionError, revocation, custom, type HandshakeFacts } from '../../lib';
+import { firstValueFrom } from 'rxjs';
+import { InvalidOptionError, connect, revocation, custom, type HandshakeFacts } from '../../lib';
 import { summarize } from '../../lib/certificates/peer-info';
 import { createTestPki, fakePeer, type TestPki } from '../../lib/testing';
 
@@ -74,5 +75,17 @@ describe('revocation() judging', () => {
     expect(chained.peer.revocation?.certificates).toEqual([
       { subject: chained.peer.subject, status: 'unknown', source: 'none', reason: 'it names no http(s) CRL distribution point' },
     ]);
+  });
+});
+
+describe('connect({ requestOCSP })', () => {
+  it('is checked like every option, and is not taken through tls', async () => {
+    const refused = (options: object) =>
+      firstValueFrom(connect({ host: '127.0.0.1', port: 1, ...options })).then(
+        () => undefined,
+        (e: unknown) => e as InvalidOptionError,
+      );
+    expect((await refused({ requestOCSP: 'yes' }))?.option).toBe('requestOCSP');
+    expect((await refused({ tls: { requestOCSP: true } }))?.option).toBe('tls.requestOCSP');
   });
 });
