@@ -123,3 +123,34 @@ export const DEFAULT_HANDLE_EACH_CONCURRENCY = 1;
  * (by default half of `highWaterMark`, rounded down).
  */
 export const DEFAULT_HANDLE_EACH_HIGH_WATER_MARK = 16;
+
+/**
+ * Most bytes of one fetched CRL or issuer certificate (`revocation()` and `completeChain()`,
+ * option `fetch.maxBytes`): 8 MiB, above the largest public CA's CRL shards and far below what a
+ * hostile distribution point could make a client hold.
+ */
+export const DEFAULT_FETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Time for one fetch of a CRL or an issuer certificate, redirects included (option `fetch.timeoutMs`): 5 s. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+
+/** Redirects a fetch follows (option `fetch.maxRedirects`): 3, never to another scheme than http: or https:, never from https: to http:. */
+export const DEFAULT_FETCH_MAX_REDIRECTS = 3;
+
+/** How many CRLs `revocation()` keeps in memory (each until its `nextUpdate`; option `cacheSize`). */
+export const DEFAULT_CRL_CACHE_SIZE = 64;
+
+/** What `revocation()` does when a CRL cannot be had or trusted (option `mode`): `'hard'`, reject — fail closed. */
+export const DEFAULT_REVOCATION_MODE = 'hard' as const;
+
+/** How many issuer certificates `completeChain()` keeps in memory, by URL (fetched from AIA caIssuers). */
+export const ISSUER_CACHE_SIZE = 64;
+
+/** How soon before the peer's chain expires `expiryWarnings()` warns (option `withinDays`): 14 days. */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+
+/** When `certificateCountdown()` fires for each of the server's own certificates (option `thresholdsDays`): 30, 14, 7 and 1 day before expiry. */
+export const DEFAULT_COUNTDOWN_THRESHOLDS_DAYS: readonly number[] = [30, 14, 7, 1];
+
+/** Whether `connect` asks the server to staple an OCSP response (option `requestOCSP`): no. */
+export const DEFAULT_REQUEST_OCSP = false;

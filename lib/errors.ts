@@ -64,6 +64,7 @@ export const RXTLS_TRANSPORT_ERROR_CODES = [
   'ERR_RXTLS_WEBSOCKET_ERROR',
   'ERR_RXTLS_WEBSOCKET_CLOSED',
   'ERR_RXTLS_STARTTLS_REFUSED',
+  'ERR_RXTLS_FETCH_FAILED',
 ] as const;
 
 /**
@@ -279,7 +280,8 @@ export const OPENSSL_CERT_ERROR_CODES = [
  * itself), `NO_PEER_CERTIFICATE` (no certificate to judge), and the policies' verdicts —
  * `PIN_MISMATCH` (`pin()`), `PIN_CHANGED` (`trustOnFirstUse()`), `FINGERPRINT_MISMATCH`
  * (`fingerprint()`), `CUSTOM_REJECTED` (`custom()` returned `false`), `POLICY_ERROR` (a policy
- * threw or rejected).
+ * threw or rejected), `OCSP_STAPLE_INVALID` (`revocation()`: the stapled OCSP response cannot be
+ * trusted) and `CHAIN_COMPLETION_FAILED` (`completeChain()`: the missing issuer could not be had).
  *
  * @example
  * ```ts
@@ -295,6 +297,8 @@ export const POLICY_CERT_ERROR_CODES = [
   'FINGERPRINT_MISMATCH',
   'CUSTOM_REJECTED',
   'POLICY_ERROR',
+  'OCSP_STAPLE_INVALID',
+  'CHAIN_COMPLETION_FAILED',
 ] as const;
 
 /**

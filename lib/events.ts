@@ -56,6 +56,68 @@ export interface PeerInfo extends CertificateSummary {
   readonly remoteAddress: string;
   /** Remote port of the TCP connection. */
   readonly remotePort: number;
+  /**
+   * What `revocation()` found out about the chain; absent when no revocation policy judged it
+   * (nobody checked — neither `'good'` nor `'unknown'` would be honest then).
+   */
+  readonly revocation?: RevocationStatus;
+  /**
+   * Present when `completeChain()` fetched an issuer the peer did not send: the peer is
+   * misconfigured even though it was accepted. `chain` stays the chain the handshake produced.
+   */
+  readonly chainCompletion?: ChainCompletion;
+}
+
+/**
+ * The revocation status of a chain, as `revocation()` established it: `'revoked'` when some
+ * certificate is, else `'unknown'` when the status of some certificate could not be established
+ * (soft mode accepts that; hard mode rejects it), else `'good'`.
+ *
+ * @example
+ * ```ts
+ * import { connect, revocation } from 'rxtls';
+ * connect({ host: 'example.com', port: 443, verify: revocation({ mode: 'soft' }) }).subscribe((e) => {
+ *   if (e.type === 'connected' && e.peer.revocation?.status === 'unknown') console.warn('revocation unknown', e.peer.revocation.certificates);
+ * });
+ * ```
+ */
+export interface RevocationStatus {
+  /** The worst status of any certificate of the chain. */
+  readonly status: 'good' | 'revoked' | 'unknown';
+  /** One entry per certificate checked (every one but the trust anchor), leaf first. */
+  readonly certificates: readonly CertificateRevocation[];
+}
+
+/** The revocation status of one certificate of the chain, and where it came from. */
+export interface CertificateRevocation {
+  /** Subject of the certificate. */
+  readonly subject: string;
+  /** `'good'`: a trusted, fresh source says it is not revoked. `'unknown'`: no source could say. */
+  readonly status: 'good' | 'revoked' | 'unknown';
+  /** Where the status came from: a CRL, the server's stapled OCSP response, or nothing (`'none'`, with `'unknown'`). */
+  readonly source: 'crl' | 'ocsp-staple' | 'none';
+  /** The CRL's URL, when the source is a CRL or one was tried. */
+  readonly url?: string;
+  /** Why the status is unknown (the fetch failure, a stale CRL, no distribution point), or the revocation reason. */
+  readonly reason?: string;
+  /** When it was revoked. */
+  readonly revokedAt?: Date;
+}
+
+/**
+ * The issuers `completeChain()` fetched because the peer did not send them.
+ *
+ * @example
+ * ```ts
+ * import type { ChainCompletion } from 'rxtls';
+ * const report = (c: ChainCompletion) => `the server omitted ${c.fetched.map((f) => f.subject).join(', ')}`;
+ * ```
+ */
+export interface ChainCompletion {
+  /** The fetched certificates, nearest the leaf first, with the URL each came from. */
+  readonly fetched: readonly (CertificateSummary & { readonly url: string })[];
+  /** The chain that was verified: the presented certificates, the fetched ones, the trust anchor. */
+  readonly chain: readonly CertificateSummary[];
 }
 
 /** What was negotiated. */
@@ -89,6 +151,20 @@ export interface CertError {
   readonly reason: string;
   /** Subject of the certificate the problem is about, when it is about one certificate. */
   readonly certificate?: string;
+  /** Facts about the problem beyond its words, when a check has some (a revocation's date and reason, the URL fetched). */
+  readonly details?: CertErrorDetails;
+}
+
+/** What some checks add to a {@link CertError}: each field only where it applies. */
+export interface CertErrorDetails {
+  /** `CERT_REVOKED`: when the certificate was revoked. */
+  readonly revokedAt?: Date;
+  /** `CERT_REVOKED`: the CRL's or OCSP response's reason code, by its RFC 5280 name (`keyCompromise`, …). */
+  readonly revocationReason?: string;
+  /** The URL of the CRL or issuer certificate the problem is about. */
+  readonly url?: string;
+  /** Where a revocation status came from. */
+  readonly source?: 'crl' | 'ocsp-staple';
 }
 
 /**
@@ -105,6 +181,13 @@ export interface HandshakeFacts {
   readonly peer: PeerInfo;
   /** Chain, validity-date and hostname problems; empty when OpenSSL verified the chain and the name matched. */
   readonly problems: readonly CertError[];
+  /** The OCSP response the server stapled (DER), when the client asked for one (`requestOCSP`) and got one. */
+  readonly stapledOcsp?: Buffer;
+  /**
+   * The trust anchors the chain was verified against, as PEM: for a policy that must verify a
+   * chain itself (`completeChain()`). Absent on fabricated facts that give none.
+   */
+  readonly trustAnchors?: () => readonly string[];
 }
 
 /** The write side of a verified connection. */
@@ -425,6 +508,52 @@ export interface HandshakeEvent {
   readonly reader: TlsReader;
   /** Which end of the TLS connection we are: `'client'` when absent. */
   readonly role?: 'client' | 'server';
+}
+
+/**
+ * The peer's chain expires soon: from `expiryWarnings()`, right after `connected` or, on a
+ * connection that lasts, when the threshold is reached.
+ *
+ * @example
+ * ```ts
+ * import type { ExpiryWarningEvent } from 'rxtls';
+ * const text = (w: ExpiryWarningEvent) => `${w.subject} expires in ${w.daysLeft} days (${w.expiresAt.toISOString()})`;
+ * ```
+ */
+export interface ExpiryWarningEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'expiryWarning';
+  /** Subject of the certificate of the chain that expires first. */
+  readonly subject: string;
+  /** Its `validTo`. */
+  readonly expiresAt: Date;
+  /** Whole days left, rounded down; 0 on the last day. */
+  readonly daysLeft: number;
+}
+
+/**
+ * One of a server's own certificates reached a countdown threshold: from
+ * `certificateCountdown()`, so that new credentials can be loaded (hot reload) before it expires.
+ *
+ * @example
+ * ```ts
+ * import type { CertificateCountdownEvent } from 'rxtls';
+ * const text = (e: CertificateCountdownEvent) => `${e.name}: ${e.subject} expires in ${e.daysLeft} days`;
+ * ```
+ */
+export interface CertificateCountdownEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'certificateExpiring';
+  /** Which credential: `'default'`, or the SNI name it is served for. */
+  readonly name: string;
+  /** Subject of the certificate of that credential's chain that expires first. */
+  readonly subject: string;
+  /** Its `validTo`. */
+  readonly expiresAt: Date;
+  /** The threshold reached, in days before `expiresAt`; 0 when it has expired. */
+  readonly thresholdDays: number;
+  /** Whole days left at the time of the event, rounded down; 0 on the last day and after. */
+  readonly daysLeft: number;
 }
 
 /** What the transport emits before verification: the handshake, then (after accept) data, then closed. */

@@ -51,14 +51,19 @@ export { systemTrustStore, type CaSource } from './certificates/ca';
 export type {
   ConnectEvent,
   CertError,
+  CertErrorDetails,
   CertFailedEvent,
+  CertificateCountdownEvent,
+  CertificateRevocation,
   CertificateSummary,
+  ChainCompletion,
   ClosedEvent,
   CloseTimeout,
   ConnectedEvent,
   DataEvent,
   FrameEvent,
   FramedEvent,
+  ExpiryWarningEvent,
   HandshakeEvent,
   LineEvent,
   PlaintextEvent,
@@ -66,6 +71,7 @@ export type {
   PeerInfo,
   PeerSawRejection,
   RawTlsEvent,
+  RevocationStatus,
   SessionInfo,
   StartTlsEvent,
   TlsEvent,
@@ -124,6 +130,12 @@ export { insecureAcceptAnyCertificate } from './policies/insecure';
 export { pin } from './policies/pin';
 export { strict, type StrictOptions } from './policies/strict';
 export { trustOnFirstUse } from './policies/trust-on-first-use';
+export { revocation, type RevocationOptions } from './policies/revocation';
+export { fetchBounded, type FetchLimits } from './certificates/fetch-url';
+export { completingChain, type CompletingChainOptions } from './policies/revocation-chain';
+export { completeChain, type CompleteChainOptions, type CompletedChain } from './certificates/chain-completion';
+export { expiryWarnings, type ExpiryWarningsOptions } from './operators/expiry-warnings';
+export { certificateCountdown, type CertificateCountdownOptions } from './server/certificate-countdown';
 
 export {
   explain,

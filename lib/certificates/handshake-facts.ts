@@ -22,6 +22,8 @@ export interface FactsRequest {
    * it for `checkServerIdentity`): reading it again costs as much as a third of a handshake.
    */
   readonly peerCertificate?: DetailedPeerCertificate;
+  /** The OCSP response the server stapled, when the client asked for one (`requestOCSP`) and one came. */
+  readonly stapledOcsp?: Buffer;
 }
 
 /**
@@ -45,10 +47,25 @@ export function handshakeFacts(socket: TLSSocket, request: FactsRequest): Handsh
 }
 
 function factsOf(socket: TLSSocket, known: KnownChain, opensslCode: string | undefined, request: FactsRequest): HandshakeFacts {
+  const { anchors, stapledOcsp } = request;
   return {
     peer: peerOf(socket, known.summaries, request.servername ?? (socket.servername || '')),
-    problems: findProblems(known.certificates, opensslCode, request.servername, request.anchors),
+    problems: findProblems(known.certificates, opensslCode, request.servername, anchors),
+    trustAnchors: () => anchorPems(anchors()),
+    ...(stapledOcsp && stapledOcsp.length > 0 && { stapledOcsp }),
   };
+}
+
+const pemsOf = new WeakMap<TrustAnchors, readonly string[]>();
+
+/** The anchors as PEM, converted once per set of anchors. */
+function anchorPems(anchors: TrustAnchors): readonly string[] {
+  let pems = pemsOf.get(anchors);
+  if (!pems) {
+    pems = anchors.map((a) => a.toString());
+    pemsOf.set(anchors, pems);
+  }
+  return pems;
 }
 
 /** The facts of a client that was asked for a certificate: its own, or none, which is a problem. */

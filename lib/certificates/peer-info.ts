@@ -103,3 +103,13 @@ export function anonymousPeer(socket: TLSSocket): PeerInfo {
     remotePort: socket.remotePort ?? 0,
   };
 }
+
+/**
+ * Records what a policy established about the peer (`revocation`, `chainCompletion`) on this
+ * connection's own {@link PeerInfo}, which `connected` and `certFailed` carry: `verify()` hands
+ * on the very object the policy judged. Each connection's PeerInfo is its own (the chain
+ * summaries it holds are shared, never written to).
+ */
+export function recordOnPeer<K extends 'revocation' | 'chainCompletion'>(peer: PeerInfo, key: K, value: NonNullable<PeerInfo[K]>): void {
+  (peer as { -readonly [P in K]?: PeerInfo[P] })[key] = value;
+}

@@ -4,6 +4,7 @@ import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DETECT_TRUNCATION,
+  DEFAULT_REQUEST_OCSP,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_MIN_TLS_VERSION,
@@ -37,6 +38,7 @@ const CONTROLLED = {
   minVersion: 'minVersion',
   maxVersion: 'maxVersion',
   rejectUnauthorized: 'verify',
+  requestOCSP: 'requestOCSP',
   checkServerIdentity: 'verify',
   secureContext: 'ca / cert / key',
   socket: 'host / port',
@@ -89,6 +91,12 @@ export interface ConnectOptions {
    * JavaScript stream under TLS, which costs throughput (see docs/performance.md). Default false.
    */
   readonly detectTruncation?: boolean;
+  /**
+   * Ask the server to staple an OCSP response (the status_request extension). `revocation()`
+   * checks a stapled response (signature, freshness, status); a stapled "revoked" rejects in
+   * every mode. Default false ({@link DEFAULT_REQUEST_OCSP}).
+   */
+  readonly requestOCSP?: boolean;
   /** The verification policy. Default {@link strict}: trusted chain, validity dates and hostname. */
   readonly verify?: VerificationPolicy;
   /**
@@ -145,6 +153,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   const minVersion = oneOfOption(options, 'minVersion', TLS_VERSIONS, DEFAULT_MIN_TLS_VERSION);
   const maxVersion = oneOfOption(options, 'maxVersion', TLS_VERSIONS);
   const detectTruncation = booleanOption(options, 'detectTruncation', DEFAULT_DETECT_TRUNCATION);
+  const requestOCSP = booleanOption(options, 'requestOCSP', DEFAULT_REQUEST_OCSP);
   if (options.session !== undefined && !Buffer.isBuffer(options.session))
     throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
   if (options.session !== undefined) requireRuntimeFeature(currentRuntime(), 'sessionResumption', 'connect without the option session');
@@ -189,6 +198,8 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     closeTimeout,
     detectTruncation,
     keylog: keylogOption(options),
-    tls: passthrough,
+    // Carried in the node:tls options, which the socket is created with.
+    // (node:tls takes requestOCSP, though its ConnectionOptions type does not list it.)
+    tls: requestOCSP ? ({ ...passthrough, requestOCSP } as ConnectionOptions) : passthrough,
   };
 }

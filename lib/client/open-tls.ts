@@ -207,6 +207,8 @@ function start(
     ticket = session;
     if (facts) factsByTicket.set(session, facts);
   });
+  let stapledOcsp: Buffer | undefined; // with requestOCSP: the server's stapled response, judged by revocation()
+  socket.once('OCSPResponse', (response: Buffer) => (stapledOcsp = response));
   socket.on('error', (error: NodeJS.ErrnoException) => {
     if (!handshakeDone) fail(error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED', describe(error, options), error);
   });
@@ -219,7 +221,13 @@ function start(
     handshakeDone = true;
     socket.off('close', closedEarly); // an open connection holds only what it still needs
     try {
-      facts = handshakeFacts(socket, { servername, anchors, trustScope: secureContext, ...(peerCertificate && { peerCertificate }) });
+      facts = handshakeFacts(socket, {
+        servername,
+        anchors,
+        trustScope: secureContext,
+        ...(peerCertificate && { peerCertificate }),
+        ...(stapledOcsp && { stapledOcsp }),
+      });
       peerCertificate = undefined; // read once; kept, it would hold the whole parsed chain for the connection's life
     } catch (error) {
       fail('ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE', `could not read the peer's certificate: ${(error as Error).message}`, error);

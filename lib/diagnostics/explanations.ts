@@ -172,8 +172,9 @@ const badExtension: ExplanationEntry = {
 
 const crlProblem: ExplanationEntry = {
   group: 'trust',
-  cause: 'The certificate revocation list (CRL) the trust store checks against is missing, unsigned, or out of date.',
-  fix: 'Fix or refresh the CRL your trust store uses, then connect again.',
+  cause: (d) =>
+    `The certificate revocation list (CRL) the certificate is checked against is missing, unsigned, or out of date${d.reason ? ` (${d.reason})` : ''}.`,
+  fix: "Fix or refresh the CRL your trust store uses; for revocation(), make its distribution point reachable, or ask the CA to publish a fresh one. Use revocation({ mode: 'soft' }) only where an unknown status is acceptable.",
 };
 
 const noSharedVersion: ExplanationEntry = {
@@ -321,6 +322,17 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     cause: 'Your custom() predicate returned false for this certificate.',
     fix: "That is your predicate's decision; return CertErrors with codes of your own from it to say why.",
   },
+  OCSP_STAPLE_INVALID: {
+    group: 'trust',
+    cause: (d) => `The OCSP response the server stapled cannot be trusted${d.reason ? `: ${d.reason}` : ''}.`,
+    fix: "The server's operator must staple a fresh response signed by the issuer (or its OCSP responder); or connect without requestOCSP.",
+  },
+  CHAIN_COMPLETION_FAILED: {
+    group: 'trust',
+    cause: (d) =>
+      `The server omitted an intermediate certificate and it could not be fetched from the leaf's AIA caIssuers URL${d.reason ? `: ${d.reason}` : ''}.`,
+    fix: "The server's operator must send the whole chain (the intermediates after the leaf); meanwhile give the intermediate as ca.",
+  },
   POLICY_ERROR: {
     group: 'trust',
     cause: (d) =>
@@ -375,6 +387,10 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
   ERR_RXTLS_STARTTLS_REFUSED: {
     cause: (d) => `The server${at(d)} answered the STARTTLS upgrade with something other than the go-ahead.`,
     fix: 'Check the protocol given to --starttls and that the server offers STARTTLS on this port.',
+  },
+  ERR_RXTLS_FETCH_FAILED: {
+    cause: (d) => `A CRL or issuer certificate could not be fetched${d.reason ? `: ${d.reason}` : ''}.`,
+    fix: 'Check that the URL the certificate names is reachable from here over http: or https:, and within the fetch limits (fetch.maxBytes, fetch.timeoutMs, fetch.maxRedirects).',
   },
 
   // ── transport: from the OS ──────────────────────────────────────────────────────────────────

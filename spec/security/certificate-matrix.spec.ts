@@ -3,13 +3,16 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
-import { allOf, connect, pin, strict, trustOnFirstUse, type VerificationPolicy } from '../../lib';
+import { X509Certificate } from 'node:crypto';
+import { take } from 'rxjs';
+import { allOf, completingChain, connect, pin, revocation, strict, trustOnFirstUse, type VerificationPolicy } from '../../lib';
 import { createTestPki, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
 import { opensslCodeFor } from '../../lib/certificates/cert-errors';
 import { DEFAULT_CIPHERS } from '../../lib/defaults';
 import { collect, eventually } from '../support/collect';
 import { startMutualTlsServer, type MutualTlsServer } from '../support/mutual-tls-server';
 import { describeWithOpenssl, runOpenssl, runSServer, type OpensslProcess } from '../interop/openssl';
+import { createOpensslCa, startFileServer, type FileServer, type IssuedCertificate, type OpensslCa } from '../interop/openssl-ca';
 
 /**
  * A badssl-style matrix: every case through the public API. Bad cases must end in certFailed
@@ -382,5 +385,135 @@ describe('revocation (CRL through tls.crl)', () => {
     }
     expect(results).toEqual(['CERT_REVOKED', 'connected']);
     outcomes.push('  revoked leaf (with tls.crl): certFailed CERT_REVOKED');
+  });
+});
+
+/**
+ * Revocation, stapled OCSP and chain completion, with a CA hierarchy run by `openssl ca` (root →
+ * intermediate → leaves) whose CRLs and issuer certificates a local HTTP server serves: the
+ * distribution points and AIA URLs in the certificates point at it.
+ */
+describeWithOpenssl('certificate matrix: revocation and chain completion (CA run by openssl ca)', () => {
+  let root: OpensslCa;
+  let intermediate: OpensslCa;
+  let http: FileServer;
+  const leaves = new Map<string, IssuedCertificate>();
+  const processes: OpensslProcess[] = [];
+  afterEach(() => Promise.all(processes.splice(0).map((p) => p.stop())));
+  afterAll(() => http.close());
+
+  beforeAll(async () => {
+    http = await startFileServer();
+    root = await createOpensslCa(join(dir, 'ca-root'), 'matrix root');
+    intermediate = await createOpensslCa(join(dir, 'ca-intermediate'), 'matrix intermediate', root, http.url('/root.crl'));
+    const forger = await createOpensslCa(join(dir, 'ca-forger'), 'matrix intermediate'); // same name, another key
+    const crls: Record<string, string> = {
+      good: '/ca.crl',
+      revoked: '/ca.crl',
+      stale: '/stale.crl',
+      unreachable: '/gone.crl',
+      forged: '/forged.crl',
+    };
+    for (const [name, path] of Object.entries(crls)) {
+      leaves.set(name, await intermediate.issue({ commonName: name, crlUrl: http.url(path), aiaUrl: http.url('/intermediate.crt') }));
+    }
+    await intermediate.revoke(leaves.get('revoked') as IssuedCertificate);
+    http.files.set('/root.crl', await root.crl());
+    http.files.set('/ca.crl', await intermediate.crl());
+    http.files.set('/stale.crl', await intermediate.crl({ lastUpdate: '20200101000000Z', nextUpdate: '20200108000000Z' }));
+    http.files.set('/forged.crl', await forger.crl());
+    http.files.set('/intermediate.crt', new X509Certificate(intermediate.cert).raw);
+  }, 20_000);
+
+  interface TrustCase {
+    readonly name: string;
+    readonly leaf: string;
+    /** Whether the server sends its intermediate. */
+    readonly chain: boolean;
+    readonly verify?: () => VerificationPolicy;
+    /** `openssl s_server -status_file`: staple an OCSP response made by `openssl ocsp`. */
+    readonly staple?: boolean;
+    readonly expect: readonly string[] | 'connected';
+  }
+  const TRUST_CASES: TrustCase[] = [
+    { name: 'revocation: good (CRL)', leaf: 'good', chain: true, verify: () => revocation(), expect: 'connected' },
+    { name: 'revocation: revoked (CRL)', leaf: 'revoked', chain: true, verify: () => revocation(), expect: ['CERT_REVOKED'] },
+    {
+      name: 'revocation: revoked, soft mode',
+      leaf: 'revoked',
+      chain: true,
+      verify: () => revocation({ mode: 'soft' }),
+      expect: ['CERT_REVOKED'],
+    },
+    { name: 'revocation: stale CRL', leaf: 'stale', chain: true, verify: () => revocation(), expect: ['CRL_HAS_EXPIRED'] },
+    { name: 'revocation: unreachable CRL', leaf: 'unreachable', chain: true, verify: () => revocation(), expect: ['UNABLE_TO_GET_CRL'] },
+    {
+      name: 'revocation: unreachable CRL, soft mode',
+      leaf: 'unreachable',
+      chain: true,
+      verify: () => revocation({ mode: 'soft' }),
+      expect: 'connected',
+    },
+    {
+      name: 'revocation: CRL signed by the wrong key',
+      leaf: 'forged',
+      chain: true,
+      verify: () => revocation(),
+      expect: ['CRL_SIGNATURE_FAILURE'],
+    },
+    { name: 'revocation: stapled good', leaf: 'good', chain: true, staple: true, verify: () => revocation(), expect: 'connected' },
+    {
+      name: 'revocation: stapled revoked, soft mode',
+      leaf: 'revoked',
+      chain: true,
+      staple: true,
+      verify: () => revocation({ mode: 'soft' }),
+      expect: ['CERT_REVOKED'],
+    },
+    {
+      name: 'missing intermediate, without completingChain',
+      leaf: 'good',
+      chain: false,
+      expect: ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    },
+    {
+      name: 'missing intermediate, with completingChain',
+      leaf: 'good',
+      chain: false,
+      verify: () => completingChain(),
+      expect: 'connected',
+    },
+  ];
+
+  it.each(TRUST_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const leaf = leaves.get(c.leaf) as IssuedCertificate;
+    const args = ['-cert', leaf.certFile, '-key', leaf.keyFile, ...(c.chain ? ['-cert_chain', intermediate.certFile] : [])];
+    if (c.staple) {
+      const statusFile = join(dir, `${c.leaf}-matrix.ocsp`);
+      await writeFile(statusFile, await intermediate.ocspResponse(leaf));
+      args.push('-status_file', statusFile);
+    }
+    const { port, server } = await runSServer(args);
+    processes.push(server);
+    const { events } = await collect(
+      connect({
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port,
+        ca: root.cert,
+        ...(c.staple && { requestOCSP: true }),
+        ...(c.verify && { verify: c.verify() }),
+      }).pipe(take(1)), // s_server keeps the connection open: the verdict is the first event
+    );
+    const first = events[0];
+    if (c.expect === 'connected') {
+      expect(first?.type).toBe('connected');
+      outcomes.push(`  ${c.name}: connected`);
+      return;
+    }
+    expect(first?.type).toBe('certFailed');
+    const codes = first?.type === 'certFailed' ? first.errors.map((e) => e.code) : [];
+    expect(codes).toEqual(c.expect);
+    outcomes.push(`  ${c.name}: certFailed ${codes.join(', ')}`);
   });
 });
