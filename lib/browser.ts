@@ -27,6 +27,8 @@ export type {
   LineEvent,
   PeerInfo,
   PeerSawRejection,
+  ReconnectingEvent,
+  ReconnectReason,
   CertificateSummary,
   CertError,
   CertFailedEvent,
@@ -58,6 +60,8 @@ export {
 } from './errors';
 export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+export { reconnect, type ReconnectAttempt, type ReconnectOptions } from './operators/reconnect';
+export { backoff, backoffCeiling, nextAttempt, type Backoff, type BackoffOptions, type NextAttempt } from './util/backoff';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
