@@ -57,7 +57,10 @@ export interface ConverseOptions {
  * Under `reconnect`, one stream carries connection after connection: a `connected` (or
  * `plaintext`) that follows a `closed` starts the dialogue afresh with the new connection's
  * events, and the old dialogue is unsubscribed, so that it writes nothing to the new connection.
- * (A STARTTLS upgrade's `connected` follows `plaintext`, not `closed`: it is the same dialogue.)
+ * A dialogue's `events$` completes after its connection's `closed`, and `reconnecting` events
+ * pass by it (a STARTTLS upgrade's `connected` follows `plaintext`, not `closed`: it is the same
+ * dialogue). Type a dialogue for such a stream `Dialogue<TlsEvent | ReconnectingEvent>`, or put
+ * `lines()` and `converse()` inside `reconnect`'s `open`.
  *
  * Informally: `connected → dialogue(events$) → writes`; `dialogue completes → end()`.
  *
@@ -200,7 +203,11 @@ export function converse<E extends TransportEvent = TlsEvent>(
               start(event);
               return;
             }
-            if (started) events.next(event);
+            // A dialogue is about one connection: it is not told of reconnects, and its events end
+            // with its connection's `closed`.
+            if (!started || event.type === 'reconnecting') return;
+            events.next(event);
+            if (event.type === 'closed') events.complete();
           },
           error(error: unknown) {
             events.error(error);

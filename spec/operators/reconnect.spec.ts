@@ -347,6 +347,33 @@ describe('lines() and converse() after reconnect', () => {
     ]);
   });
 
+  it("converse(): a dialogue sees its own connection's events only, ending with its closed; reconnecting passes by it", () => {
+    const seenByDialogues: string[][] = [];
+    const downstream: string[] = [];
+    scheduler().run(({ cold, flush }) => {
+      let n = 0;
+      const open = () =>
+        n++ === 0
+          ? cold<ConnectEvent>('cax|', { c: fakeConnected(), a: data('one\n'), x: peerClosed })
+          : cold<ConnectEvent>('ca', { c: fakeConnected(), a: data('two\n') });
+      const watch = (events$: Observable<TransportEvent>) => {
+        const mine: string[] = [];
+        seenByDialogues.push(mine);
+        events$.subscribe({ next: (e) => mine.push(describeEvent(e)), complete: () => mine.push('complete') });
+        return NEVER;
+      };
+      reconnect(open, { initialDelay: 2, maxAttempts: 1, random: half })
+        .pipe(lines(), converse(watch))
+        .subscribe((e) => downstream.push(describeEvent(e)));
+      flush();
+    });
+    expect(seenByDialogues).toEqual([
+      ['connected', 'line one', 'closed by peer', 'complete'],
+      ['connected', 'line two'],
+    ]);
+    expect(downstream).toEqual(['connected', 'line one', 'closed by peer', 'reconnecting 1 in 1 (closed)', 'connected', 'line two']);
+  });
+
   it("converse() starts the dialogue again on each new connection, writing only to that connection's writer", () => {
     const writers: RecordingWriter[] = [recordingWriter(), recordingWriter()];
     scheduler().run(({ cold, flush }) => {
