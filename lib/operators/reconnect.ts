@@ -18,8 +18,9 @@ export interface ReconnectAttempt {
   readonly attempt: number;
   /**
    * The latest session ticket an earlier connection received (`connected.session.ticket()`,
-   * read when the attempt starts), for `connect({ session })`: the reconnect is then a resumed
-   * handshake. `undefined` on the first connection and while no ticket arrived.
+   * read once that connection ended, when no later ticket can come), for `connect({ session })`:
+   * the reconnect is then a resumed handshake. `undefined` on the first connection and while no
+   * ticket arrived.
    */
   readonly session: Buffer | undefined;
 }
