@@ -20,7 +20,8 @@ export interface ReconnectAttempt {
    * The latest session ticket an earlier connection received (`connected.session.ticket()`,
    * read once that connection ended, when no later ticket can come), for `connect({ session })`:
    * the reconnect is then a resumed handshake. `undefined` on the first connection and while no
-   * ticket arrived.
+   * ticket arrived. A ticket belongs to the server that issued it: an `open` that alternates
+   * between servers should pass it only to the one it came from.
    */
   readonly session: Buffer | undefined;
 }
