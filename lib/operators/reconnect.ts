@@ -1,4 +1,4 @@
-import { asyncScheduler, from, Observable, timer, type ObservableInput, type Subscription } from 'rxjs';
+import { asyncScheduler, from, Observable, Subscription, timer, type ObservableInput } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import type { ClosedEvent, ReconnectingEvent, ReconnectReason, TransportEvent } from '../events';
 import { backoff, nextAttempt, type Backoff, type BackoffOptions } from '../util/backoff';
@@ -156,6 +156,7 @@ export function reconnect<E extends TransportEvent>(
           ...(error && { error }),
           resuming: latestTicket !== undefined,
         });
+        if (subscriber.closed) return; // the subscriber left on hearing of it: no wait, no timer
         wait = timer(next.delay).subscribe(() => attemptConnection(next.attempt));
       };
       let source: Observable<E>;
@@ -165,30 +166,35 @@ export function reconnect<E extends TransportEvent>(
         subscriber.error(error);
         return;
       }
-      connection = source.subscribe({
-        next(event) {
-          if (event.type === 'connected') {
-            connectedAt = asyncScheduler.now();
-            if ('session' in event) {
-              const { session } = event;
-              ticketOf = () => session.ticket();
+      // Created before subscribing, so that a subscriber leaving during a synchronous first event
+      // tears this connection down too (add() on a closed Subscription unsubscribes at once).
+      connection = new Subscription();
+      connection.add(
+        source.subscribe({
+          next(event) {
+            if (event.type === 'connected') {
+              connectedAt = asyncScheduler.now();
+              if ('session' in event) {
+                const { session } = event;
+                ticketOf = () => session.ticket();
+              }
             }
-          }
-          if (event.type === 'certFailed') rejected = true;
-          if (event.type === 'closed') closed = event;
-          subscriber.next(event);
-        },
-        error(error: unknown) {
-          if (!retryable(error)) return subscriber.error(error);
-          ended('error', error, () => subscriber.error(error));
-        },
-        complete() {
-          const done = () => subscriber.complete();
-          if (rejected) return retryCertFailures ? ended('certFailed', closed?.error, done) : done();
-          if (closed?.by === 'local' && closed.clean) return done();
-          ended('closed', closed?.error, done);
-        },
-      });
+            if (event.type === 'certFailed') rejected = true;
+            if (event.type === 'closed') closed = event;
+            subscriber.next(event);
+          },
+          error(error: unknown) {
+            if (!retryable(error)) return subscriber.error(error);
+            ended('error', error, () => subscriber.error(error));
+          },
+          complete() {
+            const done = () => subscriber.complete();
+            if (rejected) return retryCertFailures ? ended('certFailed', closed?.error, done) : done();
+            if (closed?.by === 'local' && closed.clean) return done();
+            ended('closed', closed?.error, done);
+          },
+        }),
+      );
     };
 
     attemptConnection(0);

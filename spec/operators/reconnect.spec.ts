@@ -1,4 +1,4 @@
-import { asyncScheduler, map, NEVER, Observable, filter, take, type ObservableInput } from 'rxjs';
+import { asyncScheduler, lastValueFrom, map, NEVER, Observable, filter, take, takeWhile, type ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   converse,
@@ -302,6 +302,37 @@ describe('reconnect(open, options) in virtual time', () => {
       expectObservable(reconnect(() => connection).pipe(map((e) => e.type)), '^--!').toBe('c', { c: 'connected' });
       expectSubscriptions(connection.subscriptions).toBe('^--!');
     });
+  });
+
+  it('a subscriber that leaves during a synchronous event of a reconnect, or on hearing of one, leaves no connection and no timer', async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const closesSoon = () =>
+      new Observable<ConnectEvent>((s) => {
+        s.next(fakeConnected());
+        const id = setTimeout(() => {
+          s.next(peerClosed);
+          s.complete();
+        }, 1);
+        return () => clearTimeout(id);
+      });
+    let tornDown = 0;
+    const endless = () =>
+      new Observable<ConnectEvent>((s) => {
+        s.next(fakeConnected());
+        return () => (tornDown += 1);
+      });
+    // the second connection's first event is synchronous, and the subscriber leaves on it
+    await lastValueFrom(
+      reconnect(({ attempt }) => (attempt === 0 ? closesSoon() : endless()), { initialDelay: 1 }).pipe(
+        filter((e) => e.type === 'connected'),
+        take(2),
+      ),
+    );
+    expect(tornDown).toBe(1);
+    // leaving on the reconnecting event itself: no wait is scheduled
+    const before = timeouts();
+    await lastValueFrom(reconnect(closesSoon, { initialDelay: 60_000 }).pipe(takeWhile((e) => e.type !== 'reconnecting')));
+    expect(timeouts()).toBe(before);
   });
 
   it('bad backoff options are an error notification naming the option, and nothing is opened', () => {
