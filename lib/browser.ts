@@ -29,6 +29,8 @@ export type {
   LineEvent,
   PeerInfo,
   PeerSawRejection,
+  ReconnectingEvent,
+  ReconnectReason,
   CertificateSummary,
   CertError,
   CertErrorDetails,
@@ -66,6 +68,8 @@ export {
 } from './errors';
 export { end, line, type Outbound, type OutboundEnd, type OutboundLine } from './outbound';
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+export { reconnect, type ReconnectAttempt, type ReconnectOptions } from './operators/reconnect';
+export { backoff, backoffCeiling, nextAttempt, type Backoff, type BackoffOptions, type NextAttempt } from './util/backoff';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
 export { frames, type FramesOptions } from './operators/frames';

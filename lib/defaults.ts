@@ -154,3 +154,37 @@ export const DEFAULT_COUNTDOWN_THRESHOLDS_DAYS: readonly number[] = [30, 14, 7, 
 
 /** Whether `connect` asks the server to staple an OCSP response (option `requestOCSP`): no. */
 export const DEFAULT_REQUEST_OCSP = false;
+
+/**
+ * Longest first wait before reconnecting (option `initialDelay` of `reconnect`): 1 s, as
+ * gRPC's connection backoff, socket.io and MQTT.js. Short enough that a server restart is
+ * hardly noticed; with full jitter the real wait is anywhere from 0 to this.
+ */
+export const DEFAULT_RECONNECT_INITIAL_DELAY_MS = 1_000;
+
+/**
+ * Longest wait between two reconnect attempts (option `maxDelay` of `reconnect`): 30 s. The
+ * exponential growth stops there, so a client that outlives a long outage still tries twice a
+ * minute, while a thousand clients of a server that restarts spread their returns over 30 s
+ * instead of arriving together (full jitter, as in AWS's "Exponential Backoff and Jitter").
+ */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
+
+/** How much the longest wait grows per failed attempt (option `factor` of `reconnect`): 2, doubling, the classic exponential backoff. */
+export const DEFAULT_RECONNECT_FACTOR = 2;
+
+/**
+ * How many reconnect attempts in a row may fail before `reconnect` gives up (option
+ * `maxAttempts`): no limit. A connection that is meant to stay up keeps trying, as MQTT.js and
+ * socket.io do; the backoff bounds what that costs to one attempt per `maxDelay`. Set a number
+ * when a caller must learn of the failure instead.
+ */
+export const DEFAULT_RECONNECT_MAX_ATTEMPTS = Number.POSITIVE_INFINITY;
+
+/**
+ * How long a connection must stay up to count as healthy, so that the next reconnect starts
+ * from `initialDelay` again (option `resetAfter` of `reconnect`): 30 s, as long as the longest
+ * wait — a server that accepts and then drops every connection within that time keeps being
+ * backed off instead of being hammered once a second.
+ */
+export const DEFAULT_RECONNECT_RESET_AFTER_MS = 30_000;

@@ -436,6 +436,36 @@ export interface PlaintextEvent {
   readonly reader?: TlsReader;
 }
 
+/** Why {@link reconnect} reconnects: the connection closed, failed (an error notification), or, with `retryCertFailures`, was rejected. */
+export type ReconnectReason = 'closed' | 'error' | 'certFailed';
+
+/**
+ * `reconnect` is about to open the connection again: the previous one closed or failed, and the
+ * next attempt starts after `delay` ms. It comes after the old connection's `closed` (or its
+ * failure) and before the new one's first event, so a consumer knows the next `connected` is a
+ * new connection: `lines()` frames it afresh and `converse()` starts its dialogue again.
+ *
+ * @example
+ * ```ts
+ * import type { ReconnectingEvent } from 'rxtls';
+ * const say = (e: ReconnectingEvent) => `attempt ${e.attempt} in ${e.delay} ms after ${e.reason}${e.error ? `: ${e.error.message}` : ''}`;
+ * ```
+ */
+export interface ReconnectingEvent {
+  /** The discriminant: match on it. */
+  readonly type: 'reconnecting';
+  /** 1 for the first attempt after a healthy connection, then 2, 3, … (see `maxAttempts`, `resetAfter`). */
+  readonly attempt: number;
+  /** Milliseconds until the attempt: full jitter, from 0 to the backoff's bound for this attempt. */
+  readonly delay: number;
+  /** What ended the previous connection. */
+  readonly reason: ReconnectReason;
+  /** The error that ended it, when one did: the error notification, or `closed.error`. */
+  readonly error?: Error;
+  /** Whether the attempt offers a session ticket of an earlier connection, to resume it. */
+  readonly resuming: boolean;
+}
+
 /**
  * What `connect()` emits, and nothing else: `connected`, `data`, `closed` — or `certFailed`,
  * `closed`. Match on `type`.
@@ -483,8 +513,8 @@ export type WebSocketEvent = ConnectEvent | WebSocketConnectedEvent;
  */
 export type BrowserWebSocketEvent = WebSocketConnectedEvent | DataEvent | ClosedEvent;
 
-/** Every event any rxtls transport emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
-export type TransportEvent = TlsEvent | FrameEvent | PlaintextEvent | WebSocketConnectedEvent;
+/** Every event any rxtls transport (or `reconnect` over one) emits: what the operators (`lines`, `converse`, `gracefulShutdown`) accept. */
+export type TransportEvent = TlsEvent | FrameEvent | PlaintextEvent | WebSocketConnectedEvent | ReconnectingEvent;
 
 /**
  * The raw handshake, before a verification policy decided about it. `connect()` turns it into

@@ -70,6 +70,8 @@ export type {
   PlaintextWriter,
   PeerInfo,
   PeerSawRejection,
+  ReconnectingEvent,
+  ReconnectReason,
   RawTlsEvent,
   RevocationStatus,
   SessionInfo,
@@ -106,6 +108,8 @@ export { currentRuntime, type RuntimeFeature, type RuntimeInfo } from './util/ru
 export { end, line, startTls, type Outbound, type OutboundEnd, type OutboundLine, type OutboundStartTls } from './outbound';
 
 export { converse, type ConverseOptions, type Dialogue } from './operators/converse';
+export { reconnect, type ReconnectAttempt, type ReconnectOptions } from './operators/reconnect';
+export { backoff, backoffCeiling, nextAttempt, type Backoff, type BackoffOptions, type NextAttempt } from './util/backoff';
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
 export { frames, type FramesOptions } from './operators/frames';

@@ -54,6 +54,14 @@ export interface ConverseOptions {
  * the socket drains; an Observable that pushes faster than the peer reads fails with
  * `WriteBufferFullError` once `maxPendingWriteBytes` are queued, instead of growing memory.
  *
+ * Under `reconnect`, one stream carries connection after connection: a `connected` (or
+ * `plaintext`) that follows a `closed` starts the dialogue afresh with the new connection's
+ * events, and the old dialogue is unsubscribed, so that it writes nothing to the new connection.
+ * A dialogue's `events$` completes after its connection's `closed`, and `reconnecting` events
+ * pass by it (a STARTTLS upgrade's `connected` follows `plaintext`, not `closed`: it is the same
+ * dialogue). Type a dialogue for such a stream `Dialogue<TlsEvent | ReconnectingEvent>`, or put
+ * `lines()` and `converse()` inside `reconnect`'s `open`.
+ *
  * Informally: `connected → dialogue(events$) → writes`; `dialogue completes → end()`.
  *
  * @example
@@ -84,8 +92,12 @@ export function converse<E extends TransportEvent = TlsEvent>(
     throw new InvalidOptionError('dialogue', dialogue, 'must be a function (events$) => Observable<Outbound>');
   return (source) =>
     new Observable<E>((subscriber) => {
-      const events = new Subject<E>();
+      let events = new Subject<E>();
       let started = false;
+      // One dialogue a connection: under `reconnect`, a `connected` (or `plaintext`) after a
+      // `closed` is another connection, and its dialogue starts afresh.
+      let closedSeen = false;
+      let round = 0;
       let stopped = false;
       let dialogueSubscription: Subscription | undefined;
       // The current write side: the plaintext one until STARTTLS, then the TLS one.
@@ -124,6 +136,7 @@ export function converse<E extends TransportEvent = TlsEvent>(
       };
 
       const start = (connected: E) => {
+        stopped = false;
         let output: ObservableInput<Outbound> | AsyncIterable<Outbound>;
         try {
           output = dialogue(concat(of(connected), events));
@@ -153,23 +166,36 @@ export function converse<E extends TransportEvent = TlsEvent>(
 
       // Pull-based writing: the next item is asked for only once the socket took the last one.
       const pull = async (iterator: AsyncIterator<Outbound>) => {
+        const mine = round; // a dialogue of an earlier connection stops pulling
         try {
-          while (!stopped && !subscriber.closed) {
+          while (!stopped && mine === round && !subscriber.closed) {
             const step = await iterator.next();
-            if (step.done || stopped || subscriber.closed) break;
+            if (step.done || stopped || mine !== round || subscriber.closed) break;
             if (!write(step.value)) await writer.drain();
           }
-          if (!subscriber.closed) finish();
+          if (!subscriber.closed && mine === round) finish();
         } catch (error) {
-          fail(error);
+          if (mine === round) fail(error);
         } finally {
-          if (subscriber.closed) void iterator.return?.();
+          if (subscriber.closed || mine !== round) void iterator.return?.();
         }
       };
 
       subscriber.add(
         source.subscribe({
           next(event) {
+            const opened = event.type === 'connected' || event.type === 'plaintext';
+            if (opened && closedSeen) {
+              // The old dialogue ends with its connection: it writes nothing to the new one.
+              closedSeen = false;
+              started = false;
+              round += 1;
+              stopped = true;
+              dialogueSubscription?.unsubscribe();
+              events.complete();
+              events = new Subject<E>();
+            }
+            if (event.type === 'closed') closedSeen = true;
             if (event.type === 'connected' || event.type === 'plaintext') current = event.writer;
             subscriber.next(event);
             if ((event.type === 'connected' || event.type === 'plaintext') && !started) {
@@ -177,7 +203,11 @@ export function converse<E extends TransportEvent = TlsEvent>(
               start(event);
               return;
             }
-            if (started) events.next(event);
+            // A dialogue is about one connection: it is not told of reconnects, and its events end
+            // with its connection's `closed`.
+            if (!started || event.type === 'reconnecting') return;
+            events.next(event);
+            if (event.type === 'closed') events.complete();
           },
           error(error: unknown) {
             events.error(error);
