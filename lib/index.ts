@@ -98,6 +98,7 @@ export { converse, type ConverseOptions, type Dialogue } from './operators/conve
 export { gracefulShutdown, type GracefulShutdownOptions } from './operators/graceful-shutdown';
 export { lines, type LinesOptions } from './operators/lines';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
+export { heartbeat, type HeartbeatOptions } from './operators/heartbeat';
 export { verify } from './operators/verify';
 
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
