@@ -132,7 +132,7 @@ describe('connect({ keepAlive })', () => {
     await eventually(() => accepted.length === 1, 5000, 'the server to accept');
     const server = accepted[0] as TLSSocket;
     await eventually(() => server.remotePort !== undefined, 5000, 'the remote port');
-    return kernelKeepAlive(server.remotePort ?? 0, silent.port);
+    return await kernelKeepAlive(server.remotePort ?? 0, silent.port);
   };
 
   kernel('is on by default, with DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS before the first probe (the kernel says so)', async () => {
@@ -192,7 +192,7 @@ describe('connectStartTls({ idleTimeout, keepAlive })', () => {
       const [, local, remote] = row.trim().split(/\s+/);
       if (remote?.endsWith(`:${hex}`) && local) ports.push(parseInt(local.split(':')[1] ?? '0', 16));
     }
-    const states = ports.map((port) => kernelKeepAlive(port, smtp));
+    const states = await Promise.all(ports.map((port) => kernelKeepAlive(port, smtp)));
     expect(states.some((s) => s?.armed && s.msLeft <= 3000)).toBe(true);
   });
 });

@@ -19,8 +19,24 @@ export const kernelTcpTable = existsSync('/proc/net/tcp');
 
 const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
 
-/** The keepalive state of the socket whose local port is `localPort` and remote port `remotePort`, or undefined when none is listed. */
-export function kernelKeepAlive(localPort: number, remotePort: number): KernelKeepAlive | undefined {
+/**
+ * The keepalive state of the socket whose local port is `localPort` and remote port
+ * `remotePort`, or undefined when none is listed. While a retransmission or window probe is
+ * pending (the last handshake record not yet acknowledged) the kernel shows that timer instead
+ * of keepalive's, so this waits (up to a second) for the socket to be quiet before it reads.
+ */
+export async function kernelKeepAlive(localPort: number, remotePort: number): Promise<KernelKeepAlive | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const row = kernelTimer(localPort, remotePort);
+    // 01: retransmission pending, 04: zero-window probe; 00 none, 02 keepalive, 03 TIME_WAIT
+    if (row === undefined || (row.kind !== '01' && row.kind !== '04'))
+      return row && { armed: row.kind === '02', msLeft: row.kind === '02' ? row.when * 10 : 0 };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the socket ${localPort}→${remotePort} never went quiet enough to read its keepalive timer`);
+}
+
+function kernelTimer(localPort: number, remotePort: number): { kind: string; when: number } | undefined {
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     if (!existsSync(table)) continue;
     for (const row of readFileSync(table, 'utf8').split('\n').slice(1)) {
@@ -28,8 +44,7 @@ export function kernelKeepAlive(localPort: number, remotePort: number): KernelKe
       const [local, remote, , , timer] = fields.slice(1);
       if (!local?.endsWith(`:${hexPort(localPort)}`) || !remote?.endsWith(`:${hexPort(remotePort)}`)) continue;
       const [kind, when] = (timer ?? '00:0').split(':');
-      const armed = kind === '02';
-      return { armed, msLeft: armed ? parseInt(when ?? '0', 16) * 10 : 0 };
+      return { kind: kind ?? '00', when: parseInt(when ?? '0', 16) };
     }
   }
   return undefined;
