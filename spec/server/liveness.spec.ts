@@ -43,7 +43,7 @@ const run = <E extends { type: string }>(
           }),
         )
         .subscribe({
-          error: (error: unknown) => {
+          error: (error: Error) => {
             if (ended) ended.error = error;
             reject(error);
           },
