@@ -74,6 +74,7 @@ export { gracefulShutdown, type GracefulShutdownOptions } from './operators/grac
 export { lines, type LinesOptions } from './operators/lines';
 export { frames, type FramesOptions } from './operators/frames';
 export { handleEach, type EventHandlerResult, type HandleEachOptions, type HandledEvent } from './operators/handle-each';
+export { heartbeat, type HeartbeatOptions } from './operators/heartbeat';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncoding } from './framing/frame-decoder';
 export { FrameError, FrameTooLongError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 export type { FrameCodec, FrameCodecDecoder, FrameEmit } from './framing/frame-codec';

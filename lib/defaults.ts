@@ -188,3 +188,35 @@ export const DEFAULT_RECONNECT_MAX_ATTEMPTS = Number.POSITIVE_INFINITY;
  * backed off instead of being hammered once a second.
  */
 export const DEFAULT_RECONNECT_RESET_AFTER_MS = 30_000;
+
+/**
+ * How long a connection may go without receiving a byte before it is ended with
+ * `ERR_RXTLS_IDLE_TIMEOUT` (option `idleTimeout`): 0, off. Protocols are legitimately quiet for
+ * long — IMAP IDLE waits up to 29 minutes, a shell or an MQTT client between its pings — so a
+ * default would cut live connections; a protocol that can afford a no-op uses `heartbeat()`, and
+ * TCP keepalive (on by default) notices a peer whose host is gone.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 0;
+
+/**
+ * Whether TCP keepalive is on for client sockets and the sockets a server accepts (option
+ * `keepAlive`): yes. Without it a peer whose host vanished (a mobile link gone, a NAT that forgot
+ * the mapping) holds a quiet connection open forever.
+ */
+export const DEFAULT_KEEP_ALIVE = true;
+
+/**
+ * Quiet time before TCP sends its first keepalive probe (option `keepAlive: ms`): 15 s, as Go's
+ * `net.Dialer` and `net.ListenConfig`. Linux's own default, 2 hours, outlasts most NAT and firewall
+ * idle timeouts (often 5 minutes or less), so the path dies before the first probe; a probe is a
+ * bare ACK, cheap enough to send after 15 s of silence. The probe interval and count stay the
+ * system's.
+ */
+export const DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS = 15_000;
+
+/**
+ * How long `heartbeat()` waits for any answer to its no-op before failing with
+ * `ERR_RXTLS_HEARTBEAT_TIMEOUT` (option `timeout`): 10 s, as the handshake timeout — a live peer
+ * answers a no-op within a round trip or two.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;

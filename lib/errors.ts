@@ -43,6 +43,12 @@
  * - `ERR_RXTLS_WEBSOCKET_CONNECT_FAILED` — the WebSocket failed or closed before it opened.
  * - `ERR_RXTLS_WEBSOCKET_ERROR` — an open WebSocket failed.
  * - `ERR_RXTLS_WEBSOCKET_CLOSED` — an open WebSocket closed with a code other than 1000.
+ * - `ERR_RXTLS_IDLE_TIMEOUT` — no byte (no message, on a WebSocket) arrived from the peer within
+ *   `idleTimeout` while we were reading; the connection was destroyed (`closed.clean: false`).
+ * - `ERR_RXTLS_ABORTED` — the `signal` option aborted; `cause` is `signal.reason`. Before the
+ *   connection is established it is the error notification, after it the `closed` event's error.
+ * - `ERR_RXTLS_HEARTBEAT_TIMEOUT` — `heartbeat()` sent its no-op after a quiet period and
+ *   nothing came back within its `timeout`.
  *
  * @example
  * ```ts
@@ -65,6 +71,9 @@ export const RXTLS_TRANSPORT_ERROR_CODES = [
   'ERR_RXTLS_WEBSOCKET_CLOSED',
   'ERR_RXTLS_STARTTLS_REFUSED',
   'ERR_RXTLS_FETCH_FAILED',
+  'ERR_RXTLS_IDLE_TIMEOUT',
+  'ERR_RXTLS_ABORTED',
+  'ERR_RXTLS_HEARTBEAT_TIMEOUT',
 ] as const;
 
 /**

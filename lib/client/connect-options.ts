@@ -23,6 +23,8 @@ import {
 } from '../util/option-checks';
 import type { VerificationPolicy } from '../policies/policy';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
+import { signalOption } from '../util/abort-signal';
+import { idleTimeoutOption, keepAliveOption } from '../util/liveness-options';
 
 /** Options rxtls sets itself; giving them in `tls` is an error that names the option to use instead. */
 const CONTROLLED = {
@@ -105,6 +107,30 @@ export interface ConnectOptions {
    * it is off unless given and warns once on stderr per file; see docs/verification.md. Default: off.
    */
   readonly keylog?: Keylog;
+  /**
+   * Milliseconds without a received byte before the connection is ended: `closed` with
+   * `clean: false`, `by: 'local'` and `ERR_RXTLS_IDLE_TIMEOUT`. What counts is decrypted data
+   * from the peer, while this side reads: a reader paused by `handleEach` stops the clock (the
+   * peer is then waiting for us), resuming starts it afresh. 0 (the default,
+   * `DEFAULT_IDLE_TIMEOUT_MS`): no limit — use it, or `heartbeat()`, for protocols that may be
+   * quiet for long. On a STARTTLS connection it counts in the plaintext phase too.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * TCP keepalive on the socket: `true` (the default, `DEFAULT_KEEP_ALIVE`) probes a connection
+   * quiet for `DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS` (15 s), a number sets that delay in ms (at
+   * least 1000: TCP counts whole seconds), `false` turns it off. The probes notice a peer whose
+   * host is gone and keep NAT mappings alive; the connection then fails with `ETIMEDOUT` after
+   * the system's probe count.
+   */
+  readonly keepAlive?: boolean | number;
+  /**
+   * Aborting it tears the connection down as unsubscribing does. Before the connection is
+   * established (connecting, handshake) the Observable errors with a `TransportError`
+   * `ERR_RXTLS_ABORTED` whose `cause` is `signal.reason`; after it, `closed` comes with
+   * `by: 'local'`, `clean: false` and that error. An already aborted signal opens no socket.
+   */
+  readonly signal?: AbortSignal;
   /** Further `node:tls` connection options (ciphers, ecdhCurve, …), passed through unchanged. */
   readonly tls?: Readonly<Omit<ConnectionOptions, keyof typeof CONTROLLED>>;
 }
@@ -128,6 +154,11 @@ export interface ResolvedConnectOptions {
   readonly closeTimeout: number;
   readonly detectTruncation: boolean;
   readonly keylog: Keylog | undefined;
+  /** 0: no idle limit. */
+  readonly idleTimeout: number;
+  /** The keepalive delay in ms, or `false`. */
+  readonly keepAlive: number | false;
+  readonly signal: AbortSignal | undefined;
   readonly tls: Readonly<ConnectionOptions>;
 }
 
@@ -198,6 +229,9 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     closeTimeout,
     detectTruncation,
     keylog: keylogOption(options),
+    idleTimeout: idleTimeoutOption(options),
+    keepAlive: keepAliveOption(options),
+    signal: signalOption(options, 'signal'),
     // Carried in the node:tls options, which the socket is created with.
     // (node:tls takes requestOCSP, though its ConnectionOptions type does not list it.)
     tls: requestOCSP ? ({ ...passthrough, requestOCSP } as ConnectionOptions) : passthrough,

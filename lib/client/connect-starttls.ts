@@ -4,10 +4,12 @@ import { TransportError } from '../errors';
 import type { ConnectEvent, PlaintextEvent, RawTlsEvent, StartTlsEvent } from '../events';
 import { verify } from '../operators/verify';
 import { establishedConnection } from '../transport/established-connection';
+import { keepAliveOn } from '../transport/keep-alive';
 import { discardPlaintext, plaintextWriter } from '../transport/plaintext-writer';
 import { resolveClient } from './connect';
 import type { ConnectOptions } from './connect-options';
 import { openTls } from './open-tls';
+import { abortedError, onAbort } from '../util/abort-signal';
 
 /**
  * Opens a plaintext connection that the dialogue upgrades in band — SMTP `STARTTLS`, IMAP
@@ -45,7 +47,11 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
   return defer(() => {
     const { policy, resolved } = resolveClient(options);
     const plain = new Observable<RawTlsEvent | PlaintextEvent>((subscriber) => {
-      const { host, port } = resolved;
+      const { host, port, signal } = resolved;
+      if (signal?.aborted) {
+        subscriber.error(abortedError(signal, host, port, 'before connecting'));
+        return undefined;
+      }
       const raw = netConnect({ host, port });
       let upgrade: Subscription | undefined;
       let connected = false;
@@ -63,9 +69,15 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
         if (!connected)
           subscriber.error(new TransportError(error.code ?? 'ERR_RXTLS_CONNECT_FAILED', host, port, error.message, { cause: error }));
       });
+      // Until TCP is connected an abort is this Observable's error; then the established connection's.
+      const stopAbort = signal
+        ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the connection was established')))
+        : () => undefined;
       raw.once('connect', () => {
         clearTimeout(timer);
+        stopAbort();
         connected = true;
+        keepAliveOn(raw, resolved.keepAlive);
         const connection = establishedConnection(raw, subscriber, resolved);
         const writer = plaintextWriter(connection.accept(), () => {
           connection.detach();
@@ -76,6 +88,7 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
       });
       return () => {
         clearTimeout(timer);
+        stopAbort();
         // Once upgraded, the TLS socket owns the connection and destroys it; destroying the
         // plaintext socket under it as well would close one handle twice.
         if (upgrade) upgrade.unsubscribe();

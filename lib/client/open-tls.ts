@@ -14,8 +14,10 @@ import { sessionInfo } from '../certificates/peer-info';
 import { secureContextFor } from '../certificates/secure-context-cache';
 import { timerSet, type TimerSet } from '../util/timer-set';
 import { establishedConnection } from '../transport/established-connection';
+import { keepAliveOn } from '../transport/keep-alive';
 import { watchedConnection, watchedTransport, type WatchedTransport } from '../transport/watched-transport';
 import { recordKeys } from '../diagnostics/keylog';
+import { abortedError, onAbort } from '../util/abort-signal';
 
 const noop = () => undefined;
 
@@ -56,9 +58,19 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
     let socket: TLSSocket | undefined;
     let torn = false;
     let released = false;
+    const { signal, host, port } = options;
+    if (signal?.aborted) {
+      subscriber.error(abortedError(signal, host, port, 'before connecting'));
+      return;
+    }
+    // Until the handshake is done an abort is this Observable's error; then the established connection's.
+    const stopAbort = signal
+      ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the TLS handshake finished')))
+      : noop;
     const timers = timerSet();
     const teardown = () => {
       torn = true;
+      stopAbort();
       timers.clear();
       // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
       // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
@@ -67,7 +79,7 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
     };
     contextFor(options).then(
       ({ context, anchors }) => {
-        if (!torn) socket = start(options, context, anchors, subscriber, timers, over, () => (released = true));
+        if (!torn) socket = start(options, context, anchors, subscriber, timers, over, () => (released = true), stopAbort);
       },
       (error: unknown) => subscriber.error(error),
     );
@@ -122,6 +134,7 @@ function start(
   timers: TimerSet,
   over: Socket | undefined,
   onRelease: () => void,
+  onEstablished: () => void,
 ): TLSSocket {
   const { host, port, servername } = options;
   let peerCertificate: DetailedPeerCertificate | undefined;
@@ -199,6 +212,7 @@ function start(
     );
     tcp.once('connect', () => {
       timers.cancel(connectTimer);
+      keepAliveOn(tcp, options.keepAlive);
       startHandshakeTimer();
     });
   }
@@ -246,10 +260,13 @@ function start(
       );
       return;
     }
-    const { maxPendingWriteBytes, closeTimeout } = options;
+    const { maxPendingWriteBytes, closeTimeout, idleTimeout, signal } = options;
+    onEstablished();
     const connection = establishedConnection(socket, subscriber, {
       maxPendingWriteBytes,
       closeTimeout,
+      idleTimeout,
+      signal,
       host,
       port,
       ...(transport && { transportEnded: () => transport.transportEnded() }),

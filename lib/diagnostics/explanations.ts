@@ -392,6 +392,20 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     cause: (d) => `A CRL or issuer certificate could not be fetched${d.reason ? `: ${d.reason}` : ''}.`,
     fix: 'Check that the URL the certificate names is reachable from here over http: or https:, and within the fetch limits (fetch.maxBytes, fetch.timeoutMs, fetch.maxRedirects).',
   },
+  ERR_RXTLS_IDLE_TIMEOUT: {
+    cause: (d) =>
+      `Nothing arrived from the peer${at(d)} within idleTimeout while this side was reading: the peer or the network path died silently, or the protocol is quiet for longer than that.`,
+    fix: 'Reconnect; if the protocol is legitimately quiet for long, raise the option idleTimeout or keep it alive with heartbeat() (a no-op such as IMAP NOOP).',
+  },
+  ERR_RXTLS_ABORTED: {
+    cause: (d) => `The connection${at(d)} was aborted through its AbortSignal (option signal); the error's cause is the signal's reason.`,
+    fix: 'Nothing to fix if your code aborted on purpose; otherwise look at who called abort(), or at an AbortSignal.timeout() that was too short.',
+  },
+  ERR_RXTLS_HEARTBEAT_TIMEOUT: {
+    cause: (d) =>
+      `The heartbeat sent its no-op to the peer${at(d)} after a quiet period and nothing came back within its timeout: the peer or the path is dead or stalled.`,
+    fix: 'Reconnect; raise the heartbeat timeout only for a peer known to be slow to answer.',
+  },
 
   // ── transport: from the OS ──────────────────────────────────────────────────────────────────
   ECONNREFUSED: {

@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { TransportError } from '../errors';
 import { timerSet } from '../util/timer-set';
+import { idleTimer } from '../transport/idle-timer';
 import type { BridgeSummary } from './bridge-summary';
 
 const OPEN = 1;
@@ -20,11 +21,16 @@ const MAX_REASON_BYTES = 123;
  * with close_notify, the target's orderly end closes the WebSocket with 1000, a reset or error
  * with 1014 (bad gateway). Each side that does not finish closing within `closeTimeout` is
  * destroyed. `done` is called once, when both are closed.
+ *
+ * With `idleTimeout`, a bridge across which no byte went either way for that long is closed as
+ * the gateway's shutdown closes it (1001 to the client, close_notify to the target), its summary
+ * carrying `ERR_RXTLS_IDLE_TIMEOUT`; the clock stops while either side is held back by the
+ * other's back-pressure, since the bytes then wait on us.
  */
 export function bridge(
   client: WebSocket,
   target: { readonly socket: TLSSocket; readonly host: string; readonly port: number; readonly transportEnded?: () => boolean },
-  limits: { readonly maxBufferedBytes: number; readonly closeTimeout: number },
+  limits: { readonly maxBufferedBytes: number; readonly closeTimeout: number; readonly idleTimeout?: number },
   done: (summary: BridgeSummary) => void,
 ): { shutdown(): void } {
   const { socket: tls, transportEnded } = target;
@@ -37,9 +43,21 @@ export function bridge(
   let targetEnded = false;
   const timers = timerSet();
   const within = (fire: () => void) => timers.after(limits.closeTimeout, fire);
+  const idle = idleTimer(limits.idleTimeout ?? 0, () => {
+    closedBy ??= 'gateway';
+    error ??= new TransportError(
+      'ERR_RXTLS_IDLE_TIMEOUT',
+      target.host,
+      target.port,
+      `nothing crossed the bridge for ${limits.idleTimeout} ms (option idleTimeout)`,
+    );
+    closeClient(1001, `idle for ${limits.idleTimeout} ms`);
+    endTarget();
+  });
   const finishIfBoth = () => {
     if (clientCode === undefined || !targetClosed) return;
     timers.clear();
+    idle.stop();
     done({ closedBy: closedBy ?? 'client', code: clientCode, bytesUp, bytesDown, ...(error && { error }) });
   };
   const closeClient = (code: number, reason: string) => {
@@ -59,18 +77,22 @@ export function bridge(
   // (no closure per chunk), which resumes the target as soon as the queue is below the bound
   // again, so the pipe refills before it runs dry.
   let targetPaused = false;
+  let draining = false;
   const sent = () => {
     if (targetPaused && client.bufferedAmount < limits.maxBufferedBytes) {
       targetPaused = false;
       tls.resume();
+      if (!draining) idle.resume();
     }
   };
   tls.on('data', (chunk: Buffer) => {
     bytesDown += chunk.length;
+    idle.touch();
     client.send(chunk, BINARY, sent);
     if (!targetPaused && client.bufferedAmount >= limits.maxBufferedBytes) {
       targetPaused = true;
       tls.pause();
+      idle.pause();
     }
   });
   tls.on('error', (e: NodeJS.ErrnoException) => (error ??= e));
@@ -90,6 +112,7 @@ export function bridge(
     closeClient(1000, '');
   });
   tls.once('close', () => {
+    idle.stop();
     targetClosed = true;
     closedBy ??= 'target';
     if (!targetEnded) {
@@ -101,26 +124,30 @@ export function bridge(
 
   // Upstream, WebSocket → TLS: a write the TLS socket cannot take at once pauses the client until
   // it drains.
-  let draining = false;
   const resumeClient = () => {
     draining = false;
     client.resume();
+    if (!targetPaused) idle.resume();
   };
   client.on('message', (data: Buffer) => {
     bytesUp += data.length;
+    idle.touch();
     if (tls.write(data) || draining) return;
     draining = true;
     client.pause();
+    idle.pause();
     tls.once('drain', resumeClient);
   });
   client.on('error', (e: Error) => (error ??= e));
   client.once('close', (code: number) => {
+    idle.stop();
     clientCode = code;
     closedBy ??= 'client';
     endTarget();
     finishIfBoth();
   });
 
+  idle.resume();
   return {
     shutdown() {
       closedBy ??= 'gateway';

@@ -11,6 +11,8 @@ import { parseTarget } from '../util/host-port';
 import { hostOption, isHost, isPort, portOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { ConnectOptions } from '../client/connect-options';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
+import { signalOption } from '../util/abort-signal';
+import { idleTimeoutOption, keepAliveOption } from '../util/liveness-options';
 
 /**
  * One TLS service a gateway may reach.
@@ -70,7 +72,7 @@ export interface GatewayOptions {
    * `cert`/`key`, timeouts… `detectTruncation` is on by default here, so that a target that
    * closes without close_notify reaches the client as 1014, not as an orderly 1000.
    */
-  readonly upstream?: Omit<ConnectOptions, 'host' | 'port' | 'servername' | 'session'>;
+  readonly upstream?: Omit<ConnectOptions, 'host' | 'port' | 'servername' | 'session' | 'idleTimeout' | 'signal'>;
   /** Serve `wss:` with this certificate and key instead of `ws:` (which should then listen on loopback only). */
   readonly credentials?: {
     /** Certificate chain, PEM. */
@@ -89,6 +91,26 @@ export interface GatewayOptions {
   readonly maxBufferedBytes?: number;
   /** How long a closing side has to finish its close before it is destroyed, in ms. Default {@link DEFAULT_CLOSE_TIMEOUT_MS}. */
   readonly closeTimeout?: number;
+  /**
+   * Milliseconds a bridge may go with no byte crossing it either way (a relay's "tunnel
+   * timeout", as HAProxy's `timeout tunnel`) before the gateway closes it: 1001 to the client,
+   * close_notify to the target, and `bridgeClosed` with `closedBy: 'gateway'` and
+   * `ERR_RXTLS_IDLE_TIMEOUT`. The clock stops while back-pressure holds either side. 0 (the
+   * default, `DEFAULT_IDLE_TIMEOUT_MS`): no limit. (`upstream` takes no idleTimeout: the bridge's is the one.)
+   */
+  readonly idleTimeout?: number;
+  /**
+   * TCP keepalive on the sockets of WebSocket clients, set as they are accepted: `true` (the
+   * default) after 15 s of quiet, a number of ms (at least 1000), or `false`. The targets' sockets
+   * take `upstream.keepAlive` (on by default too).
+   */
+  readonly keepAlive?: boolean | number;
+  /**
+   * Aborting it stops the gateway as unsubscribing does (connecting targets dropped, every
+   * bridge closed with 1001 and close_notify) and the gateway's Observable completes. A signal
+   * already aborted listens on nothing: the Observable errors with `ERR_RXTLS_ABORTED`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Checked gateway options. */
@@ -105,6 +127,9 @@ export interface ResolvedGatewayOptions {
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly closeTimeout: number;
+  readonly idleTimeout: number;
+  readonly keepAlive: number | false;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** `host:port`, with IPv6 addresses in brackets: the key of the allow-list. */
@@ -162,6 +187,11 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     throw new InvalidOptionError('credentials', credentials, 'must be { cert, key }');
   // Serving wss: builds a TLS context at rxtls's security level.
   if (credentials !== undefined) requireRuntimeFeature(currentRuntime(), 'securityLevel', 'serve ws: on loopback instead');
+  const upstream = options.upstream ?? {};
+  for (const name of ['idleTimeout', 'signal'] as const) {
+    const value: unknown = (upstream as Record<string, unknown>)[name];
+    if (value !== undefined) throw new InvalidOptionError(`upstream.${name}`, value, `is the gateway's own: use the option ${name}`);
+  }
   return {
     host,
     port,
@@ -169,11 +199,14 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     defaultTarget: targets.keys().next().value as string,
     origins: new Set(origins.map((o) => o.toLowerCase())),
     path,
-    upstream: options.upstream ?? {},
+    upstream,
     credentials,
     maxConnections: positiveInteger(options, 'maxConnections', DEFAULT_GATEWAY_MAX_CONNECTIONS),
     maxMessageBytes: positiveInteger(options, 'maxMessageBytes', DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES),
     maxBufferedBytes: positiveInteger(options, 'maxBufferedBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
     closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
+    idleTimeout: idleTimeoutOption(options),
+    keepAlive: keepAliveOption(options),
+    signal: signalOption(options, 'signal'),
   };
 }

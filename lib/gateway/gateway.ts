@@ -27,6 +27,7 @@ import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
 import type { PeerInfo } from '../events';
 import { verifiedSocket } from '../client/verified-socket';
 import { startListener } from '../server/listener';
+import { serverKeepAlive, stopOnAbort } from '../server/server-liveness';
 import { bridge } from './bridge';
 import type { BridgeSummary } from './bridge-summary';
 
@@ -120,9 +121,12 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
   return defer(() => {
     const resolved = resolveGatewayOptions(options);
     return new Observable<GatewayEvent>((subscriber) => {
+      const stopAbort = stopOnAbort(resolved, subscriber);
+      if (!stopAbort) return undefined;
+      const keepAlive = serverKeepAlive(resolved);
       const server = resolved.credentials
-        ? createHttpsServer({ ...resolved.credentials, minVersion: DEFAULT_MIN_TLS_VERSION, ciphers: DEFAULT_CIPHERS })
-        : createHttpServer();
+        ? createHttpsServer({ ...resolved.credentials, minVersion: DEFAULT_MIN_TLS_VERSION, ciphers: DEFAULT_CIPHERS, ...keepAlive })
+        : createHttpServer(keepAlive);
       const webSockets = new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageBytes, perMessageDeflate: false });
       const bridges = new Set<{ shutdown(): void }>();
       const connecting = new Set<Subscription>();
@@ -234,6 +238,7 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
       server.on('connection', (socket: Socket) => listener.track(socket));
 
       return () => {
+        stopAbort();
         for (const upstream of connecting) upstream.unsubscribe();
         for (const running of bridges) running.shutdown();
         // The bridges say goodbye themselves (1001); what is still open after closeTimeout is destroyed.

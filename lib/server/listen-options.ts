@@ -26,6 +26,8 @@ import {
   TLS_VERSIONS,
 } from '../util/option-checks';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
+import { signalOption } from '../util/abort-signal';
+import { idleTimeoutOption, keepAliveOption } from '../util/liveness-options';
 
 /**
  * A server's certificate and key (PEM), and optionally others chosen by SNI server name.
@@ -97,6 +99,26 @@ export interface ListenOptions {
    * Default: off.
    */
   readonly keylog?: Keylog;
+  /**
+   * Milliseconds a connection may go without receiving a byte (while it is read: a reader paused
+   * by `handleEach` stops the clock) before it is ended with `closed.clean: false` and
+   * `ERR_RXTLS_IDLE_TIMEOUT`. On `listenStartTls` it counts in the plaintext phase too. 0 (the
+   * default, `DEFAULT_IDLE_TIMEOUT_MS`): no limit.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * TCP keepalive on every accepted socket, set as it is accepted: `true` (the default) after
+   * `DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS` (15 s) of quiet, a number of ms (at least 1000), or `false`.
+   * It lets the server notice clients whose host vanished.
+   */
+  readonly keepAlive?: boolean | number;
+  /**
+   * Aborting it stops the server as unsubscribing does — no new connections, the open ones
+   * ended gracefully within `shutdownTimeout` — and the server's Observable completes. A signal
+   * already aborted when it is subscribed listens on nothing: the Observable errors with
+   * `ERR_RXTLS_ABORTED` (`cause`: the reason).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** {@link ListenOptions} checked, with defaults filled in. */
@@ -114,6 +136,9 @@ export interface ResolvedListenOptions {
   readonly closeTimeout: number;
   readonly shutdownTimeout: number;
   readonly keylog: Keylog | undefined;
+  readonly idleTimeout: number;
+  readonly keepAlive: number | false;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Checks every option with the same rules as `connect()`'s; throws {@link InvalidOptionError} naming the first one at fault. */
@@ -139,5 +164,8 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
     shutdownTimeout: positiveInteger(options, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
     keylog: keylogOption(options),
+    idleTimeout: idleTimeoutOption(options),
+    keepAlive: keepAliveOption(options),
+    signal: signalOption(options, 'signal'),
   };
 }

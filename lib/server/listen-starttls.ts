@@ -10,6 +10,7 @@ import { resolveListenOptions, type ListenOptions, type ResolvedListenOptions } 
 import { startListener, type Listener } from './listener';
 import { serverConnection, serverLimits } from './server-connection';
 import { followCredentials, serverContexts } from './server-credentials';
+import { serverKeepAlive, stopOnAbort } from './server-liveness';
 import type { ConnectionEvent, ListeningEvent } from './server-events';
 
 /**
@@ -35,6 +36,8 @@ export function listenStartTls(options: ListenOptions): Observable<StartTlsServe
   return defer(() => {
     let resolved = resolveListenOptions(options);
     return new Observable<StartTlsServerEvent>((subscriber) => {
+      const stopAbort = stopOnAbort(resolved, subscriber);
+      if (!stopAbort) return undefined;
       let context: SecureContext | undefined;
       let byName = new Map<string, SecureContext>();
       let listener: Listener | undefined;
@@ -46,7 +49,7 @@ export function listenStartTls(options: ListenOptions): Observable<StartTlsServe
         listener ??= start();
       });
       const start = () => {
-        const server = createTcpServer((raw) => {
+        const server = createTcpServer(serverKeepAlive(resolved), (raw) => {
           running.track(raw);
           subscriber.next({
             type: 'connection',
@@ -77,6 +80,7 @@ export function listenStartTls(options: ListenOptions): Observable<StartTlsServe
         return running;
       };
       return () => {
+        stopAbort();
         credentials.unsubscribe();
         void listener?.stop('end');
       };

@@ -6,6 +6,7 @@ import { startListener, type Listener } from './listener';
 import { recordKeys } from '../diagnostics/keylog';
 import { followCredentials, serverContexts } from './server-credentials';
 import { serverConnection } from './server-connection';
+import { serverKeepAlive, stopOnAbort } from './server-liveness';
 import type { ClientErrorEvent, ConnectionEvent, ListeningEvent } from './server-events';
 
 export type { ListenOptions, ServerCredentials } from './listen-options';
@@ -50,6 +51,8 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
   return defer(() => {
     let resolved = resolveListenOptions(options);
     return new Observable<ListenEvent>((subscriber) => {
+      const stopAbort = stopOnAbort(resolved, subscriber);
+      if (!stopAbort) return undefined;
       let server: Server | undefined;
       let listener: Listener | undefined;
       let stopped = false;
@@ -69,6 +72,7 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
           requestCert: resolved.requestCert,
           rejectUnauthorized: false, // the policy judges client certificates, reporting every problem
           handshakeTimeout: resolved.handshakeTimeout,
+          ...serverKeepAlive(resolved),
           ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
           SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
         });
@@ -121,6 +125,7 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
 
       return () => {
         stopped = true;
+        stopAbort();
         credentialsSubscription.unsubscribe();
         void listener?.stop('end');
       };

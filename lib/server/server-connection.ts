@@ -15,6 +15,7 @@ export function serverLimits(socket: Socket, options: ResolvedListenOptions): Es
   return {
     maxPendingWriteBytes: options.maxPendingWriteBytes,
     closeTimeout: options.closeTimeout,
+    idleTimeout: options.idleTimeout,
     host: socket.remoteAddress ?? '',
     port: socket.remotePort ?? 0,
   };

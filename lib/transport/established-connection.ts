@@ -4,6 +4,8 @@ import { closeTimeoutOf } from './close-timeout';
 import { TransportError } from '../errors';
 import type { ClosedEvent, CloseTimeout, DataEvent, TlsReader, TlsWriter } from '../events';
 import { socketWriter } from './socket-writer';
+import { idleTimer } from './idle-timer';
+import { abortedError, onAbort } from '../util/abort-signal';
 
 /** Limits of an established connection. */
 export interface EstablishedLimits {
@@ -16,6 +18,13 @@ export interface EstablishedLimits {
    * one after it is a truncation (see watched-transport.ts).
    */
   readonly transportEnded?: () => boolean;
+  /**
+   * Milliseconds without a received byte, while reading, before the connection is destroyed
+   * with `ERR_RXTLS_IDLE_TIMEOUT` (`closed.clean: false`); 0 or absent: no limit.
+   */
+  readonly idleTimeout?: number;
+  /** Aborting it destroys the connection; `closed` then carries `ERR_RXTLS_ABORTED` (cause: the reason). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -28,6 +37,13 @@ export interface EstablishedLimits {
  * kernel once the readable buffer is full, so the peer's writes block). Before `accept()` it only
  * records the wish — resuming a socket nobody listens to would lose its bytes — and after
  * `detach()` it does nothing: the socket belongs to the next layer.
+ *
+ * `idleTimeout` counts the time since the last decrypted chunk (TLS application data, or the
+ * plaintext socket's bytes before STARTTLS) while the socket is being read: it starts at
+ * `accept()`, stops while the reader is paused (the peer's silence is then our back-pressure)
+ * and starts afresh on `resume()`. When it runs out the socket is destroyed and `closed` says
+ * `by: 'local', clean: false` with `ERR_RXTLS_IDLE_TIMEOUT`; `signal`'s abort does the same with
+ * `ERR_RXTLS_ABORTED`. Both listeners go at `close` and at `detach()`.
  */
 export function establishedConnection(
   socket: Socket,
@@ -40,16 +56,38 @@ export function establishedConnection(
   let reading = false;
   let paused = false;
   let detached = false;
+  const endWith = (error: Error) => {
+    lastError ??= error;
+    closer ??= 'local';
+    socket.destroy();
+  };
+  const idle = idleTimer(limits.idleTimeout ?? 0, () =>
+    endWith(
+      new TransportError(
+        'ERR_RXTLS_IDLE_TIMEOUT',
+        limits.host,
+        limits.port,
+        `nothing received for ${limits.idleTimeout} ms (option idleTimeout)`,
+      ),
+    ),
+  );
+  const { signal } = limits;
+  const stopAbort = signal
+    ? onAbort(signal, () => endWith(abortedError(signal, limits.host, limits.port, 'after the connection was established')))
+    : undefined;
   const reader: TlsReader = {
     pause() {
       if (paused || detached) return;
       paused = true;
+      idle.pause();
       socket.pause();
     },
     resume() {
       if (!paused || detached) return;
       paused = false;
-      if (reading) socket.resume();
+      if (!reading) return;
+      idle.resume();
+      socket.resume();
     },
     get paused() {
       return paused;
@@ -75,6 +113,8 @@ export function establishedConnection(
   };
   const onClose = () => {
     if (closeTimer) clearTimeout(closeTimer);
+    idle.stop();
+    stopAbort?.();
     subscriber.next({
       type: 'closed',
       by: closer ?? 'peer',
@@ -83,7 +123,10 @@ export function establishedConnection(
     });
     subscriber.complete();
   };
-  const onData = (bytes: Buffer) => subscriber.next({ type: 'data', bytes });
+  const onData = (bytes: Buffer) => {
+    idle.touch();
+    subscriber.next({ type: 'data', bytes });
+  };
   const endedByUs = (given?: CloseTimeout) => {
     const bound = closeTimeoutOf(given, limits.closeTimeout);
     closer ??= 'local';
@@ -109,12 +152,15 @@ export function establishedConnection(
         reading = true;
         // A paused socket stays paused: adding a 'data' listener starts only a socket never paused.
         socket.on('data', onData);
+        if (!paused) idle.resume();
       }
       return socketWriter(socket, limits.maxPendingWriteBytes, endedByUs);
     },
     detach() {
       detached = true;
       if (closeTimer) clearTimeout(closeTimer);
+      idle.stop();
+      stopAbort?.();
       socket.off('error', onError);
       socket.off('end', onEnd);
       socket.off('close', onClose);

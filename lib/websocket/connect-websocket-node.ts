@@ -27,7 +27,17 @@ export interface NodeWebSocketOptions
     WebSocketOptions,
     Pick<
       ConnectOptions,
-      'servername' | 'ca' | 'cert' | 'key' | 'passphrase' | 'minVersion' | 'maxVersion' | 'handshakeTimeout' | 'verify' | 'tls'
+      | 'servername'
+      | 'ca'
+      | 'cert'
+      | 'key'
+      | 'passphrase'
+      | 'minVersion'
+      | 'maxVersion'
+      | 'handshakeTimeout'
+      | 'verify'
+      | 'tls'
+      | 'keepAlive'
     > {
   /** Largest message accepted; a bigger one closes the WebSocket with 1009. Default {@link DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES}. */
   readonly maxMessageBytes?: number;
@@ -112,6 +122,10 @@ const TLS_OPTIONS = [
   'handshakeTimeout',
   'verify',
   'tls',
+  // TCP keepalive on the wss: socket rxtls opens (ws: sockets are the ws package's own).
+  'keepAlive',
+  // An abort before the TLS handshake finished is the TLS connection's; after it, the WebSocket's.
+  'signal',
 ] as const;
 
 /** Checks the URL and every option once; throws {@link InvalidOptionError} naming the one at fault. */

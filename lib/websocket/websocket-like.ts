@@ -60,4 +60,6 @@ export interface WebSocketLimits {
   readonly highWaterBytes: number;
   readonly connectTimeout: number;
   readonly closeTimeout: number;
+  /** Milliseconds without a message, while reading, before the WebSocket is ended; 0: no limit. */
+  readonly idleTimeout: number;
 }

@@ -10,6 +10,8 @@ import {
 import { InvalidOptionError } from '../errors';
 import { booleanOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { WebSocketConstructor, WebSocketLimits } from './websocket-like';
+import { signalOption } from '../util/abort-signal';
+import { idleTimeoutOption } from '../util/liveness-options';
 
 /**
  * Options of `connectWebSocket`, in the browser and in Node.
@@ -39,6 +41,19 @@ export interface WebSocketOptions {
   readonly maxPendingWriteBytes?: number;
   /** `write()` returns `false` from this many buffered bytes on. Default {@link DEFAULT_WEBSOCKET_HIGH_WATER_BYTES}. */
   readonly highWaterBytes?: number;
+  /**
+   * Milliseconds without a message from the server, while this side reads (a reader paused by
+   * `handleEach` stops the clock), before the WebSocket is closed and `closed` comes with
+   * `by: 'local'`, `clean: false` and `ERR_RXTLS_IDLE_TIMEOUT`. WebSocket pings are not messages
+   * and do not count. 0 (the default, `DEFAULT_IDLE_TIMEOUT_MS`): no limit.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Aborting it closes the WebSocket as unsubscribing does (code 1000). Before it opened the
+   * Observable errors with `ERR_RXTLS_ABORTED` (`cause`: `signal.reason`); after, `closed` comes
+   * with `by: 'local'`, `clean: false` and that error. An aborted signal opens nothing.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A checked WebSocket target. */
@@ -52,6 +67,7 @@ export interface ResolvedWebSocketOptions {
   /** The implementation the caller gave, checked; undefined for the platform's (or, in Node, the `ws` package). */
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly limits: WebSocketLimits;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Checks the URL and the options; throws {@link InvalidOptionError} naming the one at fault. */
@@ -92,7 +108,9 @@ export function resolveWebSocketOptions(url: string | URL, options: WebSocketOpt
       closeTimeout: positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS),
       maxPendingWriteBytes: positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES),
       highWaterBytes: positiveInteger(options, 'highWaterBytes', DEFAULT_WEBSOCKET_HIGH_WATER_BYTES),
+      idleTimeout: idleTimeoutOption(options),
     },
+    signal: signalOption(options, 'signal'),
   };
 }
 

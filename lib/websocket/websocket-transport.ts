@@ -2,6 +2,8 @@ import { Observable } from 'rxjs';
 import { closeTimeoutOf } from '../transport/close-timeout';
 import { TransportError, WriteBufferFullError, type TransportErrorCode } from '../errors';
 import { timerSet } from '../util/timer-set';
+import { abortedError, onAbort } from '../util/abort-signal';
+import { idleTimer, type IdleTimer } from '../transport/idle-timer';
 import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketLike } from './websocket-like';
 
@@ -49,8 +51,12 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
   open: () => WebSocketLike,
   connected: (writer: TlsWriter, info: WebSocketInfo, reader: TlsReader) => C,
 ): Observable<C | DataEvent | ClosedEvent> {
-  const { url, host, port, limits } = target;
+  const { url, host, port, limits, signal } = target;
   return new Observable<C | DataEvent | ClosedEvent>((subscriber) => {
+    if (signal?.aborted) {
+      subscriber.error(abortedError(signal, host, port, 'before the WebSocket opened'));
+      return undefined;
+    }
     const { after, cancel, clear: clearTimers } = timerSet();
     let drainWaiters: Array<() => void> = [];
     const wakeDrainWaiters = () => {
@@ -129,7 +135,29 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       },
     };
 
-    const reader = webSocketReader(socket);
+    const idle = idleTimer(limits.idleTimeout, () =>
+      finish({
+        type: 'closed',
+        by: 'local',
+        clean: false,
+        error: new TransportError(
+          'ERR_RXTLS_IDLE_TIMEOUT',
+          host,
+          port,
+          `no message received for ${limits.idleTimeout} ms (option idleTimeout)`,
+        ),
+      }),
+    );
+    const reader = webSocketReader(socket, idle);
+    const stopAbort = onAbort(signal, () => {
+      if (finished || !signal) return;
+      if (!opened) {
+        finished = true;
+        subscriber.error(abortedError(signal, host, port, 'before the WebSocket opened'));
+        return;
+      }
+      finish({ type: 'closed', by: 'local', clean: false, error: abortedError(signal, host, port, 'after the WebSocket opened') });
+    });
 
     const connectTimer = after(limits.connectTimeout, () => {
       if (opened || finished) return;
@@ -139,9 +167,11 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       if (finished) return;
       opened = true;
       cancel(connectTimer);
+      if (!reader.paused) idle.resume();
       subscriber.next(connected(writer, { url: socket.url || url.href, protocol: socket.protocol }, reader));
     };
     socket.onmessage = ({ data }) => {
+      idle.touch();
       if (!finished && !closedByUs) subscriber.next({ type: 'data', bytes: bytesOf(data) });
     };
     socket.onerror = (event: unknown) => {
@@ -175,6 +205,8 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
 
     return () => {
       clearTimers();
+      idle.stop();
+      stopAbort();
       wakeDrainWaiters();
       finished = true;
       const state = socket.readyState;
@@ -189,20 +221,28 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
   });
 }
 
-/** The read side of a WebSocket: its own pause()/resume() where it has them (ws), a recorded wish where not (browsers). */
-function webSocketReader(socket: WebSocketLike): TlsReader {
+/**
+ * The read side of a WebSocket: its own pause()/resume() where it has them (ws), a recorded wish
+ * where not (browsers). Pausing a WebSocket that can pause stops the idle clock too: its
+ * silence is then ours.
+ */
+function webSocketReader(socket: WebSocketLike, idle: IdleTimer): TlsReader {
   const pausable = typeof socket.pause === 'function' && typeof socket.resume === 'function';
   let paused = false;
   return {
     pause() {
       if (paused) return;
       paused = true;
-      if (pausable) socket.pause?.();
+      if (!pausable) return;
+      idle.pause();
+      socket.pause?.();
     },
     resume() {
       if (!paused) return;
       paused = false;
-      if (pausable) socket.resume?.();
+      if (!pausable) return;
+      socket.resume?.();
+      if (socket.readyState === OPEN) idle.resume();
     },
     get paused() {
       return paused;
