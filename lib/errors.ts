@@ -43,6 +43,14 @@
  * - `ERR_RXTLS_WEBSOCKET_CONNECT_FAILED` — the WebSocket failed or closed before it opened.
  * - `ERR_RXTLS_WEBSOCKET_ERROR` — an open WebSocket failed.
  * - `ERR_RXTLS_WEBSOCKET_CLOSED` — an open WebSocket closed with a code other than 1000.
+ * - `ERR_RXTLS_PROXY_UNREACHABLE` — the proxy (option `proxy`) could not be connected to.
+ * - `ERR_RXTLS_PROXY_REFUSED` — the proxy refused to open the tunnel (its HTTP status or SOCKS reply).
+ * - `ERR_RXTLS_PROXY_AUTH_REQUIRED` — the proxy wants credentials, or other ones (HTTP 407, SOCKS5
+ *   authentication failed or required).
+ * - `ERR_RXTLS_PROXY_TARGET_UNREACHABLE` — the proxy could not reach the target (HTTP 502/504,
+ *   SOCKS5 replies 3, 4, 5, 6).
+ * - `ERR_RXTLS_PROXY_BAD_RESPONSE` — the proxy's answer was not HTTP or SOCKS5, or longer than
+ *   `MAX_PROXY_RESPONSE_BYTES`.
  *
  * @example
  * ```ts
@@ -64,6 +72,11 @@ export const RXTLS_TRANSPORT_ERROR_CODES = [
   'ERR_RXTLS_WEBSOCKET_ERROR',
   'ERR_RXTLS_WEBSOCKET_CLOSED',
   'ERR_RXTLS_STARTTLS_REFUSED',
+  'ERR_RXTLS_PROXY_UNREACHABLE',
+  'ERR_RXTLS_PROXY_REFUSED',
+  'ERR_RXTLS_PROXY_AUTH_REQUIRED',
+  'ERR_RXTLS_PROXY_TARGET_UNREACHABLE',
+  'ERR_RXTLS_PROXY_BAD_RESPONSE',
 ] as const;
 
 /**
