@@ -54,7 +54,9 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
           raw = socket;
           raw.on('error', () => undefined); // once connected, the established connection reports errors
           const connection = establishedConnection(socket, subscriber, resolved);
-          const writer = plaintextWriter(connection.accept(), () => {
+          const accepted = connection.accept();
+          socket.resume(); // a proxy hop hands the socket over paused, so that nothing is read before this
+          const writer = plaintextWriter(accepted, () => {
             connection.detach();
             discardPlaintext(socket);
             upgrade = openTls(resolved, socket).subscribe(subscriber);

@@ -387,7 +387,8 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     fix: "Ask the proxy's operator to allow the target port (tinyproxy: ConnectPort; squid: SSL_ports), or list the target in NO_PROXY if it is reachable directly.",
   },
   ERR_RXTLS_PROXY_AUTH_REQUIRED: {
-    cause: 'The proxy wants credentials, or rejected the ones given (HTTP 407, or SOCKS5 authentication).',
+    cause:
+      'The proxy wants credentials, or rejected the ones given (HTTP 407, or 401 as tinyproxy answers wrong ones; or SOCKS5 authentication).',
     fix: 'Put the user name and password in the proxy URL (http://user:password@host:port, percent-encoding reserved characters) and check them.',
   },
   ERR_RXTLS_PROXY_TARGET_UNREACHABLE: {

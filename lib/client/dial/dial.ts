@@ -22,7 +22,8 @@ export interface DialRoute {
 
 /**
  * The dialer: one connected TCP socket to `route.host:port` — directly, or through an HTTP
- * CONNECT or SOCKS5 proxy — emitted once, then complete; the subscriber owns it from then on.
+ * CONNECT or SOCKS5 proxy — emitted once, then complete; the subscriber owns it from then on
+ * (after a proxy hop it is paused, with whatever the proxy sent past its answer put back).
  * Every address of a name is tried ({@link happyEyeballs}); one deadline, `connectTimeout`,
  * covers the resolution, every attempt and the proxy hop. Failures are {@link TransportError}s
  * about the target that say which hop failed; unsubscribing before the socket was handed over

@@ -42,7 +42,10 @@ export function httpConnect(
     ? `Proxy-Authorization: Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}\r\n`
     : '';
   let received = Buffer.alloc(0);
+  let answered = false;
   const stop = () => {
+    if (answered) return; // the socket is the caller's now: leave it as handed over
+    answered = true;
     socket.off('data', onData);
     socket.off('end', onEnd);
     socket.pause(); // flowing without a listener would drop what TLS reads next
@@ -94,7 +97,8 @@ function judgeStatus(statusLine: string, proxy: ProxyEndpoint, authority: string
   const reason = (match[2] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
   const said = `${status}${reason ? ` ${reason}` : ''}`;
   if (status >= 200 && status < 300) return undefined;
-  if (status === 407)
+  // 407 is the standard answer; tinyproxy answers wrong credentials with 401.
+  if (status === 407 || status === 401)
     return {
       code: 'ERR_RXTLS_PROXY_AUTH_REQUIRED',
       message: `proxy ${proxy.shown} wants authentication (status ${said}); ${gaveCredentials ? 'it rejected the credentials of the proxy URL' : 'the proxy URL has no credentials'}`,
