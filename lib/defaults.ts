@@ -16,6 +16,22 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time allowed for the TCP connection to be established (option `connectTimeout`): 30 s, as Reactor Netty's connect timeout. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/**
+ * With several addresses for a host (IPv6 and IPv4), how long one connection attempt may go
+ * unanswered before the next address is tried as well (option `attemptTimeout`): 2 s. The earlier
+ * attempt stays alive, so the first to answer wins. Node's own 250 ms (RFC 8305's "Connection
+ * Attempt Delay") is shorter than one lost SYN: Linux resends a SYN after 1 s, and a route of
+ * 300 ms or more (satellite, a congested mobile link) lost to Node's timer on every address. 2 s lets
+ * one resent SYN arrive and still falls back well within `connectTimeout`.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2_000;
+
+/**
+ * Largest HTTP proxy answer to `CONNECT` read before giving up (status line and headers): 16 KiB,
+ * Node's own `maxHeaderSize`. A proxy that sends more fails with `ERR_RXTLS_PROXY_BAD_RESPONSE`.
+ */
+export const MAX_PROXY_RESPONSE_BYTES = 16 * 1024;
+
 /** Lowest TLS version offered and accepted (option `minVersion`): TLS 1.2 (TLS 1.0 and 1.1 are deprecated by RFC 8996). */
 export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2' as const;
 

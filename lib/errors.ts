@@ -49,6 +49,14 @@
  *   connection is established it is the error notification, after it the `closed` event's error.
  * - `ERR_RXTLS_HEARTBEAT_TIMEOUT` — `heartbeat()` sent its no-op after a quiet period and
  *   nothing came back within its `timeout`.
+ * - `ERR_RXTLS_PROXY_UNREACHABLE` — the proxy (option `proxy`) could not be connected to.
+ * - `ERR_RXTLS_PROXY_REFUSED` — the proxy refused to open the tunnel (its HTTP status or SOCKS reply).
+ * - `ERR_RXTLS_PROXY_AUTH_REQUIRED` — the proxy wants credentials, or other ones (HTTP 407, SOCKS5
+ *   authentication failed or required).
+ * - `ERR_RXTLS_PROXY_TARGET_UNREACHABLE` — the proxy could not reach the target (HTTP 502/504,
+ *   SOCKS5 replies 3, 4, 5, 6).
+ * - `ERR_RXTLS_PROXY_BAD_RESPONSE` — the proxy's answer was not HTTP or SOCKS5, or longer than
+ *   `MAX_PROXY_RESPONSE_BYTES`.
  *
  * @example
  * ```ts
@@ -74,6 +82,11 @@ export const RXTLS_TRANSPORT_ERROR_CODES = [
   'ERR_RXTLS_IDLE_TIMEOUT',
   'ERR_RXTLS_ABORTED',
   'ERR_RXTLS_HEARTBEAT_TIMEOUT',
+  'ERR_RXTLS_PROXY_UNREACHABLE',
+  'ERR_RXTLS_PROXY_REFUSED',
+  'ERR_RXTLS_PROXY_AUTH_REQUIRED',
+  'ERR_RXTLS_PROXY_TARGET_UNREACHABLE',
+  'ERR_RXTLS_PROXY_BAD_RESPONSE',
 ] as const;
 
 /**

@@ -43,6 +43,9 @@ export const CONNECT_USAGE = `usage: rxtls connect HOST[:PORT] [options]   (port
   --idle SECONDS         with --send, how long to wait for more (default ${CLI_DEFAULTS.idleSeconds})
   --json                 one JSON event per line on stdout
   --insecure             accept ANY certificate (loud warning)
+  --proxy URL|env        tunnel through an HTTP (http://[user:pass@]host:port) or SOCKS5
+                         (socks5h://…, socks5://…) proxy; "env" reads HTTPS_PROXY / ALL_PROXY
+                         and NO_PROXY; TLS stays end to end to HOST
   --keylog FILE          append the TLS secrets to FILE (mode 0600), for Wireshark; anyone who
                          reads it can decrypt the connection (loud warning)
 
@@ -66,6 +69,7 @@ export interface ConnectCommand {
   readonly json: boolean;
   readonly insecure: boolean;
   readonly keylog?: string;
+  readonly proxy?: string;
 }
 
 /** Reads the arguments of `rxtls connect`; throws naming the one at fault. */
@@ -89,6 +93,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectCommand {
       json: { type: 'boolean' },
       insecure: { type: 'boolean' },
       keylog: { type: 'string' },
+      proxy: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('connect takes exactly one HOST[:PORT]');
@@ -106,6 +111,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectCommand {
     insecure: values.insecure === true,
     ...(values.ca !== undefined && { ca: values.ca }),
     ...(values.keylog !== undefined && { keylog: values.keylog }),
+    ...(values.proxy !== undefined && { proxy: values.proxy }),
     ...(values.fingerprint !== undefined && { fingerprint: values.fingerprint }),
     ...(values.tofu !== undefined && { tofu: values.tofu }),
     ...(values.servername !== undefined && { servername: values.servername }),
@@ -172,6 +178,7 @@ export function runConnect(command: ConnectCommand, stdout: NodeJS.WriteStream, 
     verify: policyOf(command),
     ...(command.servername !== undefined && { servername: command.servername }),
     ...(command.keylog !== undefined && { keylog: command.keylog }),
+    ...(command.proxy !== undefined && { proxy: command.proxy }),
     ...(command.alpn.length > 0 && { alpn: command.alpn }),
     ...(command.cert !== undefined && { cert: readFileSync(command.cert), key: readFileSync(command.key ?? command.cert) }),
     ...(command.timeoutSeconds !== undefined && {

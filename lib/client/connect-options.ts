@@ -1,6 +1,8 @@
+import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions, SecureVersion } from 'node:tls';
 import type { CaSource } from '../certificates/ca';
 import {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DETECT_TRUNCATION,
@@ -25,6 +27,9 @@ import type { VerificationPolicy } from '../policies/policy';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 import { signalOption } from '../util/abort-signal';
 import { idleTimeoutOption, keepAliveOption } from '../util/liveness-options';
+import { isConnectableHost } from './dial/http-connect';
+import { proxyFromEnvironment } from './dial/proxy-from-environment';
+import { parseProxyUrl, type ProxyEndpoint } from './dial/proxy-url';
 
 /** Options rxtls sets itself; giving them in `tls` is an error that names the option to use instead. */
 const CONTROLLED = {
@@ -43,7 +48,10 @@ const CONTROLLED = {
   requestOCSP: 'requestOCSP',
   checkServerIdentity: 'verify',
   secureContext: 'ca / cert / key',
-  socket: 'host / port',
+  socket: 'host / port / proxy',
+  lookup: 'lookup',
+  autoSelectFamily: 'attemptTimeout',
+  autoSelectFamilyAttemptTimeout: 'attemptTimeout',
 } as const;
 
 /**
@@ -79,8 +87,45 @@ export interface ConnectOptions {
   readonly maxVersion?: SecureVersion;
   /** A session ticket from an earlier connection (`connected.session.ticket()`), to resume it. */
   readonly session?: Buffer;
-  /** Milliseconds allowed for TCP to connect. Default 30 000. */
+  /**
+   * Milliseconds allowed for the TCP connection to exist: the name's resolution, every address
+   * tried, and the proxy hop (reaching the proxy and its tunnel to the target), all within this one
+   * deadline. Default 30 000.
+   */
   readonly connectTimeout?: number;
+  /**
+   * With several addresses for `host` (IPv6 and IPv4), milliseconds one attempt may go unanswered
+   * before the next address is tried too; the earlier attempt stays alive and the first to connect
+   * wins (Happy Eyeballs, RFC 8305). An address that fails starts the next at once. Default
+   * 2 000 ({@link DEFAULT_ATTEMPT_TIMEOUT_MS}, which says why not Node's 250).
+   */
+  readonly attemptTimeout?: number;
+  /**
+   * The resolver, with the signature of `dns.lookup` (called with `{ all: true }`), for a custom
+   * resolver or a test. Every address it answers is tried, families interleaved. With
+   * `socks5h://` the proxy resolves the target instead. Default: `dns.lookup`.
+   *
+   * @example
+   * ```ts
+   * import { connect } from 'rxtls';
+   * import type { LookupFunction } from 'node:net';
+   * const lookup: LookupFunction = (_host, _options, callback) =>
+   *   (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+   * connect({ host: 'imap.example.com', port: 993, lookup });
+   * ```
+   */
+  readonly lookup?: LookupFunction;
+  /**
+   * Tunnel the TCP connection through a proxy: `'http://[user:password@]host:port'` (HTTP
+   * `CONNECT`), `'socks5h://…'` (SOCKS5, the proxy resolves the target's name), `'socks5://…'`
+   * (SOCKS5, rxtls resolves it), or `'env'`: read `https_proxy`/`HTTPS_PROXY`, else
+   * `all_proxy`/`ALL_PROXY`, honouring `no_proxy`/`NO_PROXY` (the rules are in
+   * docs/connections.md) — the environment is read only then. TLS runs end to end: the proxy
+   * sees only ciphertext, and SNI, verification and a pin are about `host`, never the proxy.
+   * Credentials (percent-encoded in the URL) never appear in errors or events. Default: none,
+   * connect directly.
+   */
+  readonly proxy?: string;
   /** Milliseconds allowed for the TLS handshake once TCP is connected. Default 10 000. */
   readonly handshakeTimeout?: number;
   /** Most bytes that may be queued for writing. Default 1 MiB. */
@@ -149,6 +194,10 @@ export interface ResolvedConnectOptions {
   readonly maxVersion: SecureVersion | undefined;
   readonly session: Buffer | undefined;
   readonly connectTimeout: number;
+  readonly attemptTimeout: number;
+  readonly lookup: LookupFunction | undefined;
+  /** The proxy to go through (`'env'` already read), or none. */
+  readonly proxy: ProxyEndpoint | undefined;
   readonly handshakeTimeout: number;
   readonly maxPendingWriteBytes: number;
   readonly closeTimeout: number;
@@ -162,8 +211,14 @@ export interface ResolvedConnectOptions {
   readonly tls: Readonly<ConnectionOptions>;
 }
 
-/** Checks every option; throws {@link InvalidOptionError} naming the first one at fault. */
-export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
+/**
+ * Checks every option; throws {@link InvalidOptionError} naming the first one at fault. `env` is
+ * read for `proxy: 'env'` only.
+ */
+export function resolveConnectOptions(
+  options: ConnectOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedConnectOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', options, 'must be an object with host and port');
   const host = hostOption(options, 'host');
@@ -189,6 +244,10 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     throw new InvalidOptionError('session', options.session, 'must be a Buffer from connected.session.ticket()');
   if (options.session !== undefined) requireRuntimeFeature(currentRuntime(), 'sessionResumption', 'connect without the option session');
   const connectTimeout = positiveInteger(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS);
+  const attemptTimeout = positiveInteger(options, 'attemptTimeout', DEFAULT_ATTEMPT_TIMEOUT_MS);
+  if (options.lookup !== undefined && typeof options.lookup !== 'function')
+    throw new InvalidOptionError('lookup', options.lookup, "must be a function with dns.lookup's signature");
+  const proxy = proxyOption(options, host, port, env);
   const handshakeTimeout = positiveInteger(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const maxPendingWriteBytes = positiveInteger(options, 'maxPendingWriteBytes', DEFAULT_MAX_PENDING_WRITE_BYTES);
   const closeTimeout = positiveInteger(options, 'closeTimeout', DEFAULT_CLOSE_TIMEOUT_MS);
@@ -224,6 +283,9 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     maxVersion,
     session: options.session,
     connectTimeout,
+    attemptTimeout,
+    lookup: options.lookup,
+    proxy,
     handshakeTimeout,
     maxPendingWriteBytes,
     closeTimeout,
@@ -236,4 +298,22 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     // (node:tls takes requestOCSP, though its ConnectionOptions type does not list it.)
     tls: requestOCSP ? ({ ...passthrough, requestOCSP } as ConnectionOptions) : passthrough,
   };
+}
+
+/** The proxy of the `proxy` option for `host:port`: parsed, or read from `env` for `'env'`. */
+function proxyOption(
+  options: ConnectOptions,
+  host: string,
+  port: number,
+  env: Readonly<Record<string, string | undefined>>,
+): ProxyEndpoint | undefined {
+  if (options.proxy === undefined) return undefined;
+  const proxy = options.proxy === 'env' ? proxyFromEnvironment(env, host, port) : parseProxyUrl(options.proxy, 'proxy');
+  if (proxy?.protocol === 'http' && !isConnectableHost(host))
+    throw new InvalidOptionError(
+      'host',
+      host,
+      'cannot be sent to an HTTP proxy: a CONNECT request takes a DNS name or an IP address only (no spaces, CR/LF or other punctuation)',
+    );
+  return proxy;
 }

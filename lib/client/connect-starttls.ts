@@ -1,6 +1,5 @@
-import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import { Observable, defer, type OperatorFunction, type Subscription } from 'rxjs';
-import { TransportError } from '../errors';
 import type { ConnectEvent, PlaintextEvent, RawTlsEvent, StartTlsEvent } from '../events';
 import { verify } from '../operators/verify';
 import { establishedConnection } from '../transport/established-connection';
@@ -8,6 +7,7 @@ import { keepAliveOn } from '../transport/keep-alive';
 import { discardPlaintext, plaintextWriter } from '../transport/plaintext-writer';
 import { resolveClient } from './connect';
 import type { ConnectOptions } from './connect-options';
+import { dial } from './dial/dial';
 import { openTls } from './open-tls';
 import { abortedError, onAbort } from '../util/abort-signal';
 
@@ -52,47 +52,38 @@ export function connectStartTls(options: ConnectOptions): Observable<StartTlsEve
         subscriber.error(abortedError(signal, host, port, 'before connecting'));
         return undefined;
       }
-      const raw = netConnect({ host, port });
+      let raw: Socket | undefined;
       let upgrade: Subscription | undefined;
-      let connected = false;
-      const timer = setTimeout(() => {
-        subscriber.error(
-          new TransportError(
-            'ERR_RXTLS_CONNECT_TIMEOUT',
-            host,
-            port,
-            `connect timed out after ${resolved.connectTimeout} ms (option connectTimeout)`,
-          ),
-        );
-      }, resolved.connectTimeout);
-      raw.on('error', (error: NodeJS.ErrnoException) => {
-        if (!connected)
-          subscriber.error(new TransportError(error.code ?? 'ERR_RXTLS_CONNECT_FAILED', host, port, error.message, { cause: error }));
-      });
       // Until TCP is connected an abort is this Observable's error; then the established connection's.
       const stopAbort = signal
         ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the connection was established')))
         : () => undefined;
-      raw.once('connect', () => {
-        clearTimeout(timer);
-        stopAbort();
-        connected = true;
-        keepAliveOn(raw, resolved.keepAlive);
-        const connection = establishedConnection(raw, subscriber, resolved);
-        const writer = plaintextWriter(connection.accept(), () => {
-          connection.detach();
-          discardPlaintext(raw);
-          upgrade = openTls(resolved, raw).subscribe(subscriber);
-        });
-        subscriber.next({ type: 'plaintext', writer, reader: connection.reader });
+      // The dialer (directly or through the proxy, every address, within connectTimeout) opens the plaintext socket.
+      const dialing = dial(resolved).subscribe({
+        error: (error: unknown) => subscriber.error(error),
+        next: (socket) => {
+          stopAbort();
+          raw = socket;
+          raw.on('error', () => undefined); // once connected, the established connection reports errors
+          keepAliveOn(socket, resolved.keepAlive);
+          const connection = establishedConnection(socket, subscriber, resolved);
+          const accepted = connection.accept();
+          socket.resume(); // a proxy hop hands the socket over paused, so that nothing is read before this
+          const writer = plaintextWriter(accepted, () => {
+            connection.detach();
+            discardPlaintext(socket);
+            upgrade = openTls(resolved, socket).subscribe(subscriber);
+          });
+          subscriber.next({ type: 'plaintext', writer, reader: connection.reader });
+        },
       });
       return () => {
-        clearTimeout(timer);
+        dialing.unsubscribe();
         stopAbort();
         // Once upgraded, the TLS socket owns the connection and destroys it; destroying the
         // plaintext socket under it as well would close one handle twice.
         if (upgrade) upgrade.unsubscribe();
-        else raw.destroy();
+        else raw?.destroy();
       };
     });
     return plain.pipe(passThroughVerify(verify(policy)));

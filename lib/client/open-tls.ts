@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP, type Socket } from 'node:net';
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { loadCa } from '../certificates/ca';
 import { defaultTrustAnchors, type TrustAnchors } from '../certificates/certificate-checks';
 import { handshakeFacts } from '../certificates/handshake-facts';
@@ -18,6 +18,7 @@ import { keepAliveOn } from '../transport/keep-alive';
 import { watchedConnection, watchedTransport, type WatchedTransport } from '../transport/watched-transport';
 import { recordKeys } from '../diagnostics/keylog';
 import { abortedError, onAbort } from '../util/abort-signal';
+import { dial } from './dial/dial';
 
 const noop = () => undefined;
 
@@ -56,6 +57,7 @@ const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
 export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<OpenedTlsEvent> {
   return new Observable<OpenedTlsEvent>((subscriber) => {
     let socket: TLSSocket | undefined;
+    let dialing: Subscription | undefined;
     let torn = false;
     let released = false;
     const { signal, host, port } = options;
@@ -72,6 +74,7 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
       torn = true;
       stopAbort();
       timers.clear();
+      dialing?.unsubscribe();
       // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
       // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
       // ignores whatever they emit. They go with the destroyed socket.
@@ -79,12 +82,40 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
     };
     contextFor(options).then(
       ({ context, anchors }) => {
-        if (!torn) socket = start(options, context, anchors, subscriber, timers, over, () => (released = true), stopAbort);
+        if (torn) return;
+        const begin = (tcp: Socket | undefined) => {
+          socket = start(options, context, anchors, subscriber, timers, tcp, () => (released = true), stopAbort);
+        };
+        // An IP address without a proxy or resolver needs no dialer: node:tls connects it, as fast as ever.
+        if (over || !needsDialer(options)) return begin(over);
+        // A key-log file that cannot be kept fails before any connection, as on the path without a dialer.
+        if (typeof options.keylog === 'string') {
+          try {
+            const probe = new EventEmitter();
+            recordKeys(probe, options.keylog, noop);
+            probe.emit('close');
+          } catch (error) {
+            return subscriber.error(error);
+          }
+        }
+        dialing = dial(options).subscribe({
+          next: (tcp) => {
+            tcp.on('error', noop); // the TLS socket over it reports the connection's errors
+            keepAliveOn(tcp, options.keepAlive); // connected already: start()'s 'connect' listener will not see it
+            begin(tcp);
+          },
+          error: (error: unknown) => subscriber.error(error),
+        });
       },
       (error: unknown) => subscriber.error(error),
     );
     return teardown;
   });
+}
+
+/** Whether the TCP connection needs the dialer: a proxy, a resolver, or a name whose every address is to be tried. */
+function needsDialer(options: ResolvedConnectOptions): boolean {
+  return options.proxy !== undefined || options.lookup !== undefined || isIP(options.host) === 0;
 }
 
 /** Names the option OpenSSL could not use: a certificate that does not parse, else the key or its passphrase. */

@@ -407,6 +407,30 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     fix: 'Reconnect; raise the heartbeat timeout only for a peer known to be slow to answer.',
   },
 
+  ERR_RXTLS_PROXY_UNREACHABLE: {
+    cause: (d) =>
+      `The proxy (option proxy) could not be connected to${d.reason ? `: ${d.reason}` : ''}; the target${at(d)} was never tried.`,
+    fix: 'Check the proxy URL (host and port) and that the proxy runs; with proxy: "env", check HTTPS_PROXY / ALL_PROXY.',
+  },
+  ERR_RXTLS_PROXY_REFUSED: {
+    cause: (d) => `The proxy refused to open a tunnel to the target${at(d)} (its status or SOCKS reply is in the message).`,
+    fix: "Ask the proxy's operator to allow the target port (tinyproxy: ConnectPort; squid: SSL_ports), or list the target in NO_PROXY if it is reachable directly.",
+  },
+  ERR_RXTLS_PROXY_AUTH_REQUIRED: {
+    cause:
+      'The proxy wants credentials, or rejected the ones given (HTTP 407, or 401 as tinyproxy answers wrong ones; or SOCKS5 authentication).',
+    fix: 'Put the user name and password in the proxy URL (http://user:password@host:port, percent-encoding reserved characters) and check them.',
+  },
+  ERR_RXTLS_PROXY_TARGET_UNREACHABLE: {
+    cause: (d) =>
+      `The proxy was reached, but it could not reach the target${at(d)} (HTTP 502/504, or a SOCKS5 reply such as host unreachable or refused).`,
+    fix: 'Check the host and port of the target as the proxy sees them (with socks5h:// the proxy resolves the name); try again when the target is up.',
+  },
+  ERR_RXTLS_PROXY_BAD_RESPONSE: {
+    cause: 'The proxy answered with something that is not HTTP (or SOCKS5), or with an answer longer than MAX_PROXY_RESPONSE_BYTES.',
+    fix: 'Check that the URL names the right kind of proxy (http:// for an HTTP proxy, socks5h:// for a SOCKS5 one) and its port.',
+  },
+
   // ── transport: from the OS ──────────────────────────────────────────────────────────────────
   ECONNREFUSED: {
     cause: (d) => `Nothing listens on${d.target ? ` ${d.target}` : ' that port'}: the connection was refused.`,
