@@ -41,6 +41,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export {
+  DIAGNOSIS_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -51,6 +52,7 @@ export {
   TransportError,
   WriteBufferFullError,
   type CertErrorCode,
+  type DiagnosisCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
   type RxtlsErrorCode,
@@ -65,6 +67,7 @@ export { FrameDecoder, type FrameDecoderOptions, type FrameSink, type LineEncodi
 export { FrameError, LineTooLongError, LiteralTooLongError } from './framing/frame-errors';
 export {
   explain,
+  explainCode,
   type Explainable,
   type ExplainedProblem,
   type ExplainOptions,
@@ -72,5 +75,13 @@ export {
   type ExplanationDetails,
 } from './diagnostics/explain';
 export type { ExplainedCode } from './diagnostics/explanations';
+export {
+  diagnose,
+  type CertificateFacts,
+  type DiagnosedProblem,
+  type DoctorFindings,
+  type HandshakeFinding,
+  type Verdict,
+} from './diagnostics/diagnose';
 
 export * from './defaults';

@@ -75,6 +75,7 @@ export type {
   WebSocketInfo,
 } from './events';
 export {
+  DIAGNOSIS_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -86,6 +87,7 @@ export {
   TransportError,
   WriteBufferFullError,
   type CertErrorCode,
+  type DiagnosisCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
   type RxtlsErrorCode,
@@ -115,6 +117,7 @@ export { trustOnFirstUse } from './policies/trust-on-first-use';
 
 export {
   explain,
+  explainCode,
   type Explainable,
   type ExplainedProblem,
   type ExplainOptions,
@@ -122,6 +125,14 @@ export {
   type ExplanationDetails,
 } from './diagnostics/explain';
 export type { ExplainedCode } from './diagnostics/explanations';
+export {
+  diagnose,
+  type CertificateFacts,
+  type DiagnosedProblem,
+  type DoctorFindings,
+  type HandshakeFinding,
+  type Verdict,
+} from './diagnostics/diagnose';
 export type { Keylog } from './diagnostics/keylog';
 
 export * from './defaults';
