@@ -203,7 +203,13 @@ function certificateFailure(findings: DoctorFindings, tls: HandshakeFinding, now
     severity: 'error',
     notes: notesFor(other.code, findings, now),
   }));
-  return [first, ...rest];
+  // OpenSSL may name one missing link twice (UNABLE_TO_GET_ISSUER_CERT_LOCALLY and UNABLE_TO_VERIFY_LEAF_SIGNATURE): say what was found once.
+  const said = new Set<string>();
+  return [first, ...rest].map((p) => {
+    const notes = p.notes.filter((note) => !said.has(note));
+    p.notes.forEach((note) => said.add(note));
+    return notes.length === p.notes.length ? p : { ...p, notes };
+  });
 }
 
 function notesFor(code: string, findings: DoctorFindings, now: Date): string[] {

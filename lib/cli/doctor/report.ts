@@ -89,7 +89,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       summary:
         tls.peer === undefined
           ? `no handshake: ${tls.error?.code ?? 'failed'}`
-          : `${tls.protocol ?? 'TLS'}${tls.cipher ? `, ${tls.cipher}` : ''}: ${tls.status === 'verified' ? 'verified' : `certificate ${tls.status === 'rejected' ? `rejected (${tls.problems.map((p) => p.code).join(', ')})` : 'accepted, then the server closed'}`}`,
+          : `${tls.protocol === undefined ? 'handshake done' : `${tls.protocol}${tls.cipher ? `, ${tls.cipher}` : ''}`}: ${tls.status === 'verified' ? 'verified' : `certificate ${tls.status === 'rejected' ? `rejected (${tls.problems.map((p) => p.code).join(', ')})` : 'accepted, then the server closed'}`}`,
       facts: handshakeFacts(tls),
     });
   }
@@ -157,7 +157,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
           notYet > 0
             ? `not valid before ${leaf.validFrom}: ${Math.round(notYet / 60_000)} minutes ahead of this machine's clock`
             : leaf.daysLeft < 0
-              ? `expired ${leaf.validTo} (${-leaf.daysLeft} days ago)`
+              ? `expired ${leaf.validTo} (${Math.floor((new Date(f.now).getTime() - new Date(leaf.validTo).getTime()) / 86_400_000)} days ago)`
               : `valid ${leaf.validFrom.slice(0, 10)} to ${leaf.validTo.slice(0, 10)}, ${leaf.daysLeft} days left`,
         facts: { validFrom: leaf.validFrom, validTo: leaf.validTo, daysLeft: leaf.daysLeft, notBeforeAheadOfClockMs: Math.max(0, notYet) },
       });
