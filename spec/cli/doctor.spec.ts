@@ -158,6 +158,16 @@ describe('rxtls doctor: the report', () => {
     expect(status).toBe(0);
   });
 
+  it('is listed by rxtls --help, and doctor --help prints its usage', async () => {
+    const stdout = capture();
+    expect(await main(['--help'], stdout, capture())).toBe(0);
+    expect(stdout.text()).toMatch(/^ {2}doctor HOST\[:PORT\] +probe step by step/m);
+    const help = await doctor(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: rxtls doctor HOST\[:PORT\]/);
+    expect(help.stdout).toMatch(/--timeout MS +bound of each probe \(default 5000\)/);
+  });
+
   it('refuses bad arguments with the usage', async () => {
     expect(await doctor(['--timeout', 'soon', 'example.com'])).toMatchObject({
       status: 1,
