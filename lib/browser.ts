@@ -50,6 +50,7 @@ export type {
 } from './events';
 export {
   BINARY_FRAME_ERROR_CODES,
+  DIAGNOSIS_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -61,6 +62,7 @@ export {
   WriteBufferFullError,
   type BinaryFrameErrorCode,
   type CertErrorCode,
+  type DiagnosisCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
   type RxtlsErrorCode,
@@ -85,6 +87,7 @@ export { switching } from './framing/switching';
 export { encodeVarint, lengthPrefixed } from './framing/length-prefixed';
 export {
   explain,
+  explainCode,
   type Explainable,
   type ExplainedProblem,
   type ExplainOptions,
@@ -92,5 +95,13 @@ export {
   type ExplanationDetails,
 } from './diagnostics/explain';
 export type { ExplainedCode } from './diagnostics/explanations';
+export {
+  diagnose,
+  type CertificateFacts,
+  type DiagnosedProblem,
+  type DoctorFindings,
+  type HandshakeFinding,
+  type Verdict,
+} from './diagnostics/diagnose';
 
 export * from './defaults';

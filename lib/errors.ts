@@ -212,9 +212,50 @@ export const BINARY_FRAME_ERROR_CODES = ['ERR_RXTLS_FRAME_TOO_LONG', 'ERR_RXTLS_
 export type BinaryFrameErrorCode = (typeof BINARY_FRAME_ERROR_CODES)[number];
 
 /**
+ * The codes of what `rxtls doctor` finds that no single connection raises as an error — a
+ * diagnosis, made from several probes of the same server (`diagnose()`):
+ *
+ * - `ERR_RXTLS_PLAINTEXT_PORT` — the port answers in plaintext (a protocol's greeting, an HTTP
+ *   response), not TLS, and offers no STARTTLS.
+ * - `ERR_RXTLS_STARTTLS_REQUIRED` — the port speaks a protocol in plaintext that offers STARTTLS:
+ *   connect with `--starttls PROTO` (`connectStartTls`).
+ * - `ERR_RXTLS_NO_ANSWER` — TCP connects but nothing answers: no handshake, no greeting, no
+ *   HTTP response.
+ * - `ERR_RXTLS_LEGACY_TLS_ONLY` — the server speaks only TLS 1.0 or 1.1, which rxtls refuses.
+ * - `ERR_RXTLS_SNI_REQUIRED` — the handshake works with SNI and fails without it (a warning).
+ * - `ERR_RXTLS_PRIVATE_ROOT` — the chain verified, but through a CA that is not one of the
+ *   public roots: a private CA, or a proxy or antivirus that intercepts TLS (a warning).
+ *
+ * @example
+ * ```ts
+ * import { DIAGNOSIS_CODES } from 'rxtls';
+ * console.log(DIAGNOSIS_CODES.includes('ERR_RXTLS_STARTTLS_REQUIRED')); // true
+ * ```
+ */
+export const DIAGNOSIS_CODES = [
+  'ERR_RXTLS_PLAINTEXT_PORT',
+  'ERR_RXTLS_STARTTLS_REQUIRED',
+  'ERR_RXTLS_NO_ANSWER',
+  'ERR_RXTLS_LEGACY_TLS_ONLY',
+  'ERR_RXTLS_SNI_REQUIRED',
+  'ERR_RXTLS_PRIVATE_ROOT',
+] as const;
+
+/**
+ * A code of a diagnosis ({@link DIAGNOSIS_CODES}).
+ *
+ * @example
+ * ```ts
+ * import type { DiagnosisCode } from 'rxtls';
+ * const warningsOnly: readonly DiagnosisCode[] = ['ERR_RXTLS_SNI_REQUIRED', 'ERR_RXTLS_PRIVATE_ROOT'];
+ * ```
+ */
+export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
+
+/**
  * Every code rxtls itself invents, of any error class: the transport codes, the class codes
  * (`ERR_RXTLS_INVALID_OPTION`, `ERR_RXTLS_WRITE_BUFFER_FULL`, `ERR_RXTLS_RUNTIME_UNSUPPORTED`) and
- * the framing codes. All are `ERR_RXTLS_<CONDITION>`.
+ * the framing codes, and the codes of a diagnosis ({@link DIAGNOSIS_CODES}). All are `ERR_RXTLS_<CONDITION>`.
  *
  * @example
  * ```ts
@@ -230,6 +271,7 @@ export const RXTLS_ERROR_CODES = [
   'ERR_RXTLS_RUNTIME_UNSUPPORTED',
   ...FRAME_ERROR_CODES,
   ...BINARY_FRAME_ERROR_CODES,
+  ...DIAGNOSIS_CODES,
 ] as const;
 
 /**

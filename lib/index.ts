@@ -87,6 +87,7 @@ export type {
 } from './events';
 export {
   BINARY_FRAME_ERROR_CODES,
+  DIAGNOSIS_CODES,
   FRAME_ERROR_CODES,
   InvalidOptionError,
   OPENSSL_CERT_ERROR_CODES,
@@ -99,6 +100,7 @@ export {
   WriteBufferFullError,
   type BinaryFrameErrorCode,
   type CertErrorCode,
+  type DiagnosisCode,
   type FrameErrorCode,
   type OpenSslCertErrorCode,
   type RxtlsErrorCode,
@@ -144,6 +146,7 @@ export { certificateCountdown, type CertificateCountdownOptions } from './server
 
 export {
   explain,
+  explainCode,
   type Explainable,
   type ExplainedProblem,
   type ExplainOptions,
@@ -151,6 +154,14 @@ export {
   type ExplanationDetails,
 } from './diagnostics/explain';
 export type { ExplainedCode } from './diagnostics/explanations';
+export {
+  diagnose,
+  type CertificateFacts,
+  type DiagnosedProblem,
+  type DoctorFindings,
+  type HandshakeFinding,
+  type Verdict,
+} from './diagnostics/diagnose';
 export type { Keylog } from './diagnostics/keylog';
 
 export * from './defaults';

@@ -28,6 +28,18 @@ export interface CliDefaults {
   readonly serveHost: string;
   /** `rxtls gateway` without `--max-connections`: the library's ({@link DEFAULT_GATEWAY_MAX_CONNECTIONS}). */
   readonly gatewayMaxConnections: number;
+  /** `rxtls doctor` without `--timeout`: the bound of each of its probes (TCP, a handshake, a plaintext read), in ms. */
+  readonly doctorTimeoutMs: number;
+  /** `rxtls doctor`: how long it waits for a plaintext greeting after a failed handshake, in ms (servers that speak first do so at once). */
+  readonly doctorGreetingWaitMs: number;
+  /** `rxtls doctor`: the most bytes it reads of a plaintext greeting or reply. */
+  readonly doctorMaxPlaintextBytes: number;
+  /** `rxtls doctor`: how long it waits after a handshake for the session ticket (and for a server that then refuses), in ms. */
+  readonly doctorTicketWaitMs: number;
+  /** `rxtls doctor`: the most bytes of a missing intermediate it fetches by its AIA URL. */
+  readonly doctorAiaMaxBytes: number;
+  /** `rxtls doctor`: how long that fetch may take, in ms. */
+  readonly doctorAiaTimeoutMs: number;
   /** Per `--starttls` protocol, its STARTTLS port and its implicit-TLS port. */
   readonly protocols: Readonly<Record<StartTlsProtocol, ProtocolPorts>>;
 }
@@ -49,6 +61,13 @@ export const CLI_DEFAULTS: CliDefaults = {
   idleSeconds: 2,
   serveHost: DEFAULT_LISTEN_HOST,
   gatewayMaxConnections: DEFAULT_GATEWAY_MAX_CONNECTIONS,
+  doctorTimeoutMs: 5_000,
+  doctorGreetingWaitMs: 1_500,
+  doctorMaxPlaintextBytes: 16 * 1024,
+  doctorTicketWaitMs: 300,
+  // a certificate is 1–2 KiB; a CA's .p7c with several is rarely above 16 KiB
+  doctorAiaMaxBytes: 64 * 1024,
+  doctorAiaTimeoutMs: 5_000,
   protocols: {
     // RFC 5321 relay on 25 (message submission, RFC 6409, is 587: give HOST:587); SMTPS 465 (RFC 8314)
     smtp: { starttls: 25, implicitTls: 465 },

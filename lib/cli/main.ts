@@ -6,6 +6,7 @@
  * @example
  * ```sh
  * npx rxtls connect imap.example.com:993
+ * npx rxtls doctor imap.example.com:993
  * npx rxtls pin self-signed.example:8443
  * npx rxtls serve --port 8443 --self-signed --echo
  * npx rxtls gateway --listen 127.0.0.1:8143 --to imap.example.com:993 --origin http://localhost:8080
@@ -16,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliCommand } from './command';
 import { connectCommand } from './connect-command';
+import { doctorCommand } from './doctor-command';
 import { gatewayCommand } from './gateway-command';
 import { pinCommand } from './pin-command';
 import { serveCommand } from './serve-command';
@@ -23,6 +25,7 @@ import { serveCommand } from './serve-command';
 /** The commands, by the name typed after `rxtls`. */
 const COMMANDS: Readonly<Record<string, CliCommand<unknown>>> = {
   connect: connectCommand,
+  doctor: doctorCommand,
   pin: pinCommand,
   serve: serveCommand,
   gateway: gatewayCommand,
@@ -32,6 +35,7 @@ const USAGE = `usage: rxtls <command> [options]
 
 commands:
   connect HOST[:PORT]   connect, verify, summarise, then talk in lines (stdin → server, server → stdout)
+  doctor HOST[:PORT]    probe step by step, say what is wrong and how to fix it
   pin HOST[:PORT]       print the SPKI pin of every certificate the server presents
   serve --port N        a quick local TLS test server
   gateway --listen ADDR:PORT --to HOST:PORT

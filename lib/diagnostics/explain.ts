@@ -116,6 +116,26 @@ export function explain(failure: Explainable, options: ExplainOptions = {}): Exp
   return explainProblems([failure], undefined, now);
 }
 
+/**
+ * Explains one code of the catalogue with facts gathered elsewhere — what `diagnose()` (and
+ * `rxtls doctor`) uses for a finding that no single error carries, such as a plaintext port.
+ * A pure function; an unknown code gets the honest generic explanation.
+ *
+ * @param code A code of the catalogue (docs/errors.md).
+ * @param details The facts the sentences are written from.
+ * @returns The explanation, with `details` as given.
+ *
+ * @example
+ * ```ts
+ * import { explainCode } from 'rxtls';
+ * const { cause, fix } = explainCode('ERR_RXTLS_STARTTLS_REQUIRED', { target: 'mail.example.com:143', protocol: 'imap' });
+ * console.log(fix); // Connect with --starttls imap (connectStartTls in the library), or …
+ * ```
+ */
+export function explainCode(code: ExplainedCode | (string & {}), details: ExplanationDetails = {}): Explanation {
+  return { code, ...sentences(entryFor(code), details), details };
+}
+
 /** The entry for a code: the table's, or the honest generic one. */
 function entryFor(code: string): ExplanationEntry {
   return Object.hasOwn(EXPLANATIONS, code) ? EXPLANATIONS[code as ExplainedCode] : unknownCodeEntry(code);

@@ -9,7 +9,7 @@
  * `allowErrors(codes, fingerprint)` for one certificate).
  * @module
  */
-import type { CertErrorCode, RxtlsErrorCode, TransportErrorCode } from '../errors';
+import type { CertErrorCode, DiagnosisCode, RxtlsErrorCode, TransportErrorCode } from '../errors';
 
 /**
  * The facts behind an explanation, as far as the failure tells them: each present only when
@@ -56,6 +56,12 @@ export interface ExplanationDetails {
   readonly runtime?: string;
   /** The text that did not parse (`InvalidTargetError`). */
   readonly text?: string;
+  /** A diagnosis: the plaintext protocol the port speaks (`imap`, `smtp`, `pop3`, `ftp`, `http`), when it was recognised. */
+  readonly protocol?: string;
+  /** A diagnosis: the first line the port sent in plaintext (a greeting, an HTTP status line), shortened. */
+  readonly greeting?: string;
+  /** A diagnosis: the TLS versions the server accepted when each was offered alone. */
+  readonly versions?: readonly string[];
   /** The other problems of a `certFailed`, after the one explained, in the same order of importance. */
   readonly otherProblems?: readonly ExplainedProblem[];
 }
@@ -110,7 +116,7 @@ export interface ExplanationEntry {
  * const codeOf = (e: CertFailedEvent): ExplainedCode | (string & {}) => explain(e).code;
  * ```
  */
-export type ExplainedCode = CertErrorCode | TransportErrorCode | RxtlsErrorCode;
+export type ExplainedCode = CertErrorCode | TransportErrorCode | RxtlsErrorCode | DiagnosisCode;
 
 const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 const at = (d: ExplanationDetails) => (d.target ? ` (${d.target})` : '');
@@ -504,6 +510,41 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: {
     cause: (d) => `The server${at(d)} requires a client certificate (mutual TLS) and this program sent none.`,
     fix: 'Give a client certificate and its key with the options cert and key (rxtls connect --cert FILE --key FILE).',
+  },
+
+  // ── diagnoses: what rxtls doctor finds over several probes ────────────────────────────────
+  ERR_RXTLS_PLAINTEXT_PORT: {
+    cause: (d) =>
+      `The port${at(d)} does not speak TLS: it answered in plaintext${d.protocol ? ` (${d.protocol.toUpperCase()}${d.greeting ? `: "${d.greeting}"` : ''})` : d.greeting ? ` ("${d.greeting}")` : ''} and offers no STARTTLS.`,
+    fix: (d) =>
+      d.protocol === 'http'
+        ? "Connect to the server's HTTPS port (usually 443) instead; this one serves plain HTTP."
+        : "Connect to the port where the service speaks TLS (for IMAP 993, SMTP 465, POP3 995, FTP 990), or ask the server's operator to enable TLS.",
+  },
+  ERR_RXTLS_STARTTLS_REQUIRED: {
+    cause: (d) =>
+      `The port${at(d)} speaks ${d.protocol ? d.protocol.toUpperCase() : 'a protocol'} in plaintext and offers STARTTLS: TLS begins only after the plaintext upgrade.`,
+    fix: (d) =>
+      `Connect with --starttls ${d.protocol ?? 'PROTO'} (connectStartTls in the library), or to the protocol's implicit-TLS port.`,
+  },
+  ERR_RXTLS_NO_ANSWER: {
+    cause: (d) => `The TCP connection${at(d)} opens, but nothing answers on it: no TLS handshake, no greeting, no HTTP response.`,
+    fix: 'Check that the service behind the port runs and is not stuck, and that no firewall or load balancer swallows the traffic.',
+  },
+  ERR_RXTLS_LEGACY_TLS_ONLY: {
+    cause: (d) =>
+      `The server${at(d)} speaks only ${d.versions && d.versions.length > 0 ? d.versions.join(' and ') : 'TLS 1.0 or 1.1'}, which are deprecated (RFC 8996) and refused by rxtls.`,
+    fix: "The server's operator must enable TLS 1.2 or 1.3; lower minVersion only for a legacy server on a network you control.",
+  },
+  ERR_RXTLS_SNI_REQUIRED: {
+    cause: (d) =>
+      `The server${at(d)} completes the handshake only when the client names it (SNI${d.servername ? ` "${d.servername}"` : ''}); without SNI it has no certificate to present.`,
+    fix: "Clients must send the server name (rxtls does when connecting by name; set servername when connecting by address); the server's operator may add a default certificate for old clients.",
+  },
+  ERR_RXTLS_PRIVATE_ROOT: {
+    cause: (d) =>
+      `The chain verified, but through ${d.issuer ? `"${d.issuer}"` : 'a CA'}, which is not one of the public roots Node ships: a private CA of the server's, or a proxy or antivirus that intercepts TLS and re-signs every connection with its own CA.`,
+    fix: 'If you expected a public certificate for this host, compare its fingerprint from another network; programs that trust only the public roots will reject this certificate.',
   },
 
   // ── the other classes ───────────────────────────────────────────────────────────────────────
