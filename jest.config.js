@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   testTimeout: 30000,
+  // Both cores: most specs wait on real peers over loopback, so two workers nearly halve the run
+  // (CI runs the suite five times within its 30-minute budget).
+  maxWorkers: 2,
 };

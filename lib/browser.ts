@@ -103,5 +103,14 @@ export {
   type HandshakeFinding,
   type Verdict,
 } from './diagnostics/diagnose';
+export type {
+  DnsFinding,
+  IntermediateFinding,
+  PlaintextFinding,
+  PlaintextProtocol,
+  ProbeError,
+  TcpFinding,
+  VersionFinding,
+} from './diagnostics/doctor-findings';
 
 export * from './defaults';

@@ -115,7 +115,10 @@ export interface CertificateRevocation {
  */
 export interface ChainCompletion {
   /** The fetched certificates, nearest the leaf first, with the URL each came from. */
-  readonly fetched: readonly (CertificateSummary & { readonly url: string })[];
+  readonly fetched: readonly (CertificateSummary & {
+    /** The AIA caIssuers URL it was fetched from. */
+    readonly url: string;
+  })[];
   /** The chain that was verified: the presented certificates, the fetched ones, the trust anchor. */
   readonly chain: readonly CertificateSummary[];
 }

@@ -162,6 +162,15 @@ export {
   type HandshakeFinding,
   type Verdict,
 } from './diagnostics/diagnose';
+export type {
+  DnsFinding,
+  IntermediateFinding,
+  PlaintextFinding,
+  PlaintextProtocol,
+  ProbeError,
+  TcpFinding,
+  VersionFinding,
+} from './diagnostics/doctor-findings';
 export type { Keylog } from './diagnostics/keylog';
 
 export * from './defaults';

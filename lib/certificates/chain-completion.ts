@@ -39,13 +39,31 @@ export interface CompleteChainOptions {
  */
 export type CompletedChain =
   | {
+      /** The chain was completed and verified. */
       readonly ok: true;
       /** Leaf first, the trust anchor last, as PEM. */
       readonly chain: readonly string[];
       /** The issuers fetched from AIA caIssuers URLs, nearest the leaf first. */
-      readonly fetched: ReadonlyArray<{ readonly url: string; readonly pem: string }>;
+      readonly fetched: ReadonlyArray<{
+        /** The URL it came from. */
+        readonly url: string;
+        /** The certificate, as PEM. */
+        readonly pem: string;
+      }>;
     }
-  | { readonly ok: false; readonly problem: CertError; readonly fetched: ReadonlyArray<{ readonly url: string; readonly pem: string }> };
+  | {
+      /** The chain could not be completed, or the completed chain did not verify. */
+      readonly ok: false;
+      /** Why: `CHAIN_COMPLETION_FAILED` with the reason. */
+      readonly problem: CertError;
+      /** What was fetched before it failed. */
+      readonly fetched: ReadonlyArray<{
+        /** The URL it came from. */
+        readonly url: string;
+        /** The certificate, as PEM. */
+        readonly pem: string;
+      }>;
+    };
 
 const ID_AD_CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
 const ID_PE_AUTHORITY_INFO_ACCESS = '1.3.6.1.5.5.7.1.1';

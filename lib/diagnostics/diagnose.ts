@@ -51,8 +51,11 @@ export interface DiagnosedProblem extends Explanation {
  * ```
  */
 export interface Verdict {
+  /** `ok`: verified, nothing to say; `warning`: verified, with warnings; `failed`: would not connect. */
   readonly status: 'ok' | 'warning' | 'failed';
+  /** The exit status of `rxtls doctor`, as `rxtls connect`'s: 0 verified, 2 certificate rejected, 1 anything else. */
   readonly exitCode: 0 | 1 | 2;
+  /** Every problem, most important first, each with its cause and fix. */
   readonly problems: readonly DiagnosedProblem[];
 }
 

@@ -25,30 +25,71 @@ export interface ProbeError {
   readonly message: string;
 }
 
-/** The name lookup: every address (A and AAAA) the resolver gave, or why it gave none. */
+/**
+ * The name lookup: every address (A and AAAA) the resolver gave, or why it gave none.
+ *
+ * @example
+ * ```ts
+ * import type { DnsFinding } from 'rxtls';
+ * const dualStack = (d: DnsFinding) => new Set(d.addresses.map((a) => a.family)).size === 2;
+ * ```
+ */
 export interface DnsFinding {
   /** `skipped` when the host is an address already. */
   readonly status: 'ok' | 'failed' | 'skipped';
   /** Each address, in the resolver's order. */
-  readonly addresses: readonly { readonly address: string; readonly family: 4 | 6 }[];
+  readonly addresses: readonly {
+    /** The address. */
+    readonly address: string;
+    /** IPv4 or IPv6. */
+    readonly family: 4 | 6;
+  }[];
   /** Why the lookup failed. */
   readonly error?: ProbeError;
 }
 
-/** One TCP connection attempt, to one address. */
+/**
+ * One TCP connection attempt, to one address.
+ *
+ * @example
+ * ```ts
+ * import type { TcpFinding } from 'rxtls';
+ * const reachable = (tcp: readonly TcpFinding[]) => tcp.filter((t) => t.status === 'ok').map((t) => t.address);
+ * ```
+ */
 export interface TcpFinding {
+  /** The address tried. */
   readonly address: string;
+  /** Its family: IPv4 or IPv6. */
   readonly family: 4 | 6;
+  /** Whether TCP connected. */
   readonly status: 'ok' | 'failed';
   /** How long connecting took, in ms. */
   readonly ms?: number;
+  /** Why it did not connect. */
   readonly error?: ProbeError;
 }
 
-/** A protocol recognised by its plaintext greeting or reply. */
+/**
+ * A protocol recognised by its plaintext greeting or reply.
+ *
+ * @example
+ * ```ts
+ * import type { PlaintextProtocol } from 'rxtls';
+ * const mailish: readonly PlaintextProtocol[] = ['imap', 'smtp', 'pop3'];
+ * ```
+ */
 export type PlaintextProtocol = 'imap' | 'smtp' | 'pop3' | 'ftp' | 'http';
 
-/** What the port said in plaintext, when the TLS handshake failed: a greeting, an HTTP response, or nothing. */
+/**
+ * What the port said in plaintext, when the TLS handshake failed: a greeting, an HTTP response, or nothing.
+ *
+ * @example
+ * ```ts
+ * import type { PlaintextFinding } from 'rxtls';
+ * const needsStartTls = (p: PlaintextFinding) => p.protocol !== undefined && p.startTls;
+ * ```
+ */
 export interface PlaintextFinding {
   /** The first line it sent (shortened), if it sent any. */
   readonly greeting?: string;
@@ -87,10 +128,21 @@ export interface HandshakeFinding {
   readonly ticket?: boolean;
 }
 
-/** One TLS version, offered alone. */
+/**
+ * One TLS version, offered alone.
+ *
+ * @example
+ * ```ts
+ * import type { VersionFinding } from 'rxtls';
+ * const legacyOnly = (v: readonly VersionFinding[]) => v.every((f) => !f.accepted || f.version === 'TLSv1' || f.version === 'TLSv1.1');
+ * ```
+ */
 export interface VersionFinding {
+  /** The version offered. */
   readonly version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Whether the server completed a handshake with it. */
   readonly accepted: boolean;
+  /** Why it did not. */
   readonly error?: ProbeError;
 }
 
@@ -105,7 +157,9 @@ export interface VersionFinding {
  * ```
  */
 export interface CertificateFacts {
+  /** Its subject, as OpenSSL prints it. */
   readonly subject: string;
+  /** Its issuer's name. */
   readonly issuer: string;
   /** ISO 8601. */
   readonly validFrom: string;
@@ -123,15 +177,27 @@ export interface CertificateFacts {
   readonly signatureAlgorithm: string;
   /** Whether its issuer is itself (a root, or a self-signed leaf). */
   readonly selfIssued: boolean;
+  /** Whether its basic constraints make it a CA. */
   readonly isCA: boolean;
   /** The AIA caIssuers URLs: where its issuer's certificate can be fetched. */
   readonly caIssuers: readonly string[];
+  /** Its SHA-256 fingerprint (colon-separated hex), as `pin` and `allowErrors` take it. */
   readonly fingerprint256: string;
 }
 
-/** The intermediate a chain lacked, fetched from its AIA caIssuers URL for the diagnosis only. */
+/**
+ * The intermediate a chain lacked, fetched from its AIA caIssuers URL for the diagnosis only.
+ *
+ * @example
+ * ```ts
+ * import type { IntermediateFinding } from 'rxtls';
+ * const serverShouldSend = (i: IntermediateFinding) => i.status === 'fetched' && i.issuesLastCertificate === true;
+ * ```
+ */
 export interface IntermediateFinding {
+  /** The AIA caIssuers URL it was fetched from. */
   readonly url: string;
+  /** Whether fetching it worked. */
   readonly status: 'fetched' | 'failed';
   /** Its subject. */
   readonly subject?: string;
@@ -158,7 +224,9 @@ export interface IntermediateFinding {
  * ```
  */
 export interface DoctorFindings {
+  /** The host probed, as given. */
   readonly host: string;
+  /** The port probed. */
   readonly port: number;
   /** The name sent as SNI and checked against the certificate. */
   readonly servername: string;
@@ -166,7 +234,9 @@ export interface DoctorFindings {
   readonly starttls?: string;
   /** When the probes ran (ISO 8601): days are counted from it. */
   readonly now: string;
+  /** The name lookup. */
   readonly dns: DnsFinding;
+  /** One TCP attempt per address. */
   readonly tcp: readonly TcpFinding[];
   /** The main handshake: with SNI (unless connecting by address), at rxtls's own settings. */
   readonly tls?: HandshakeFinding;
@@ -181,7 +251,15 @@ export interface DoctorFindings {
   /** The intermediate the chain lacked, fetched by its AIA URL. */
   readonly intermediate?: IntermediateFinding;
   /** The root the chain ends at, and whether it is one of the public roots Node ships. */
-  readonly anchor?: { readonly subject: string; readonly public: boolean };
+  readonly anchor?: {
+    /** The root's subject. */
+    readonly subject: string;
+    /** Whether it is one of Node's public roots (`tls.rootCertificates`). */
+    readonly public: boolean;
+  };
   /** A second connection with the first one's session ticket. */
-  readonly resumption?: { readonly status: 'resumed' | 'not-resumed' | 'no-ticket' };
+  readonly resumption?: {
+    /** Resumed; a full handshake despite the ticket; or no ticket was issued. */
+    readonly status: 'resumed' | 'not-resumed' | 'no-ticket';
+  };
 }

@@ -45,9 +45,12 @@ export interface ExpiryWarningsOptions {
  *   .subscribe((e) => e.type === 'expiryWarning' && console.warn(`${e.subject} expires on ${e.expiresAt.toISOString()}`));
  * ```
  */
-export function expiryWarnings<T extends { readonly type: string }>(
-  options: ExpiryWarningsOptions = {},
-): OperatorFunction<T, T | ExpiryWarningEvent> {
+export function expiryWarnings<
+  T extends {
+    /** The event's discriminant. */
+    readonly type: string;
+  },
+>(options: ExpiryWarningsOptions = {}): OperatorFunction<T, T | ExpiryWarningEvent> {
   const withinDays = options.withinDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   if (typeof withinDays !== 'number' || !Number.isFinite(withinDays) || withinDays < 0)
     throw new InvalidOptionError('withinDays', withinDays, 'must be a number of days, 0 or more');

@@ -39,7 +39,8 @@ describeWithPeer('the key log decrypts a capture (tshark)', { command: 'tshark',
         said += chunk.toString('utf8');
         if (/Capturing on/.test(said)) {
           clearTimeout(timer);
-          resolve(child);
+          // dumpcap says so as it opens the interface; give its filter a moment on a loaded machine.
+          setTimeout(() => resolve(child), 500);
         }
       });
       child.once('exit', () => reject(new Error(`tshark exited: ${said}`)));
@@ -58,7 +59,8 @@ describeWithPeer('the key log decrypts a capture (tshark)', { command: 'tshark',
   function session(keylog: string, text: string): Promise<string> {
     return new Promise((resolve, reject) => {
       let received = '';
-      connect({ host: 'localhost', port: server.port, ca: pki.ca.cert, keylog }).subscribe({
+      // One address, so that the capture holds one TCP stream (stream 0): 'localhost' may try ::1 first.
+      connect({ host: '127.0.0.1', servername: 'localhost', port: server.port, ca: pki.ca.cert, keylog }).subscribe({
         next: (event) => {
           if (event.type === 'connected') event.writer.write(text);
           if (event.type === 'data') received += event.bytes.toString('utf8');
