@@ -54,6 +54,7 @@ const NEVER_RETRIED: readonly string[] = [
   'ERR_RXTLS_INVALID_OPTION',
   'ERR_RXTLS_INVALID_TARGET',
   'ERR_RXTLS_RUNTIME_UNSUPPORTED',
+  'ERR_RXTLS_ABORTED',
   'ABORT_ERR',
 ];
 
@@ -191,6 +192,8 @@ export function reconnect<E extends TransportEvent>(
             const done = () => subscriber.complete();
             if (rejected) return retryCertFailures ? ended('certFailed', closed?.error, done) : done();
             if (closed?.by === 'local' && closed.clean) return done();
+            // The caller aborted this connection (option signal): that is the caller's decision, not a failure.
+            if (codeOf(closed?.error) === 'ERR_RXTLS_ABORTED') return done();
             ended('closed', closed?.error, done);
           },
         }),
@@ -208,6 +211,11 @@ export function reconnect<E extends TransportEvent>(
 /** Whether an error notification may heal by reconnecting: a failure with a code, not one of {@link NEVER_RETRIED}. */
 function retryable(error: unknown): error is Error {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !NEVER_RETRIED.includes(code);
+  const code = codeOf(error);
+  return code !== undefined && !NEVER_RETRIED.includes(code);
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -216,6 +216,24 @@ describe('reconnect(open, options) in virtual time', () => {
     expect(bug.opened).toHaveLength(1);
   });
 
+  it('never retries an abort (option signal): neither its error notification nor the closed it ends a connection with', () => {
+    const aborted = () => new TransportError('ERR_RXTLS_ABORTED', 'localhost', 993, 'aborted before connecting');
+    const early = timeline(() => new Observable<ConnectEvent>((s) => s.error(aborted())), { random: half });
+    expect(early.moments).toEqual([[0, 'error']]);
+    expect(early.opened).toHaveLength(1);
+    const late = timeline(
+      () =>
+        new Observable<ConnectEvent>((s) => {
+          s.next(fakeConnected());
+          s.next({ type: 'closed', by: 'local', clean: false, error: aborted() });
+          s.complete();
+        }),
+      { random: half },
+    );
+    expect(late.moments.map(([, w]) => w)).toEqual(['connected', 'closed by local', 'complete']);
+    expect(late.opened).toHaveLength(1);
+  });
+
   it('does not reconnect after a close we made cleanly (the dialogue finished)', () => {
     const ours = new Observable<ConnectEvent>((s) => {
       s.next(fakeConnected());
