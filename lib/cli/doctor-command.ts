@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../diagnostics/diagnose';
 import { parseTarget, type Target } from '../util/host-port';
 import { CLI_DEFAULTS, defaultPortFor } from './cli-defaults';
-import { positiveIntegerFlag, UsageError, type CliCommand } from './command';
+import { secondsFlag, UsageError, type CliCommand } from './command';
 import { probeServer } from './doctor/probe-server';
 import { DOCTOR_REPORT_VERSION, reportOf, textOf } from './doctor/report';
 import { json, styleFor } from './output';
@@ -20,7 +20,7 @@ and how to fix it, most important first. It sends no application data.
   --ca FILE|DIR          trust these CAs instead of Node's root store
   --servername NAME      SNI name and the name verified (default: HOST)
   --starttls PROTO       upgrade in band first: ${STARTTLS_PROTOCOLS.join(', ')}
-  --timeout MS           bound of each probe (default ${CLI_DEFAULTS.doctorTimeoutMs})
+  --timeout SECONDS      bound of each probe (default ${CLI_DEFAULTS.doctorTimeoutMs / 1000})
   --json                 one JSON document (version ${DOCTOR_REPORT_VERSION}) on stdout, for scripts and monitoring
 
 exit status: 0 it connects and verifies (warnings allowed), 2 certificate verification failed,
@@ -55,7 +55,8 @@ export function parseDoctorArgs(args: readonly string[]): DoctorCommand {
     throw new UsageError(`--starttls must be one of ${STARTTLS_PROTOCOLS.join(', ')}, got "${starttls}"`);
   return {
     target: parseTarget(positionals[0], { defaultPort: defaultPortFor(starttls) }),
-    timeoutMs: positiveIntegerFlag('timeout', values.timeout) ?? CLI_DEFAULTS.doctorTimeoutMs,
+    // Seconds, as `connect --timeout`.
+    timeoutMs: Math.round(secondsFlag('timeout', values.timeout, CLI_DEFAULTS.doctorTimeoutMs / 1000) * 1000),
     json: values.json === true,
     ...(values.ca !== undefined && { ca: values.ca }),
     ...(values.servername !== undefined && { servername: values.servername }),

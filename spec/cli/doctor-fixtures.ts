@@ -63,7 +63,7 @@ export interface Kit {
 
 const DAY = 86_400_000;
 /** Short enough that a silent server costs little, long enough for a loaded machine's loopback handshakes. */
-const TIMEOUT = ['--timeout', '3000'];
+const TIMEOUT = ['--timeout', '3'];
 
 const closing = (server: TlsServer | TcpServer | HttpServer) => () =>
   new Promise<void>((resolve) => {
@@ -375,7 +375,7 @@ export const FIXTURES: readonly Fixture[] = [
     expected: { code: 'ERR_RXTLS_NO_ANSWER', exit: 1, cause: /opens, but nothing answers/, fix: /service behind the port runs/ },
     start: async () => {
       const server = await startSilentServer();
-      return { args: [`127.0.0.1:${server.port}`, '--timeout', '800'], stop: () => server.close() };
+      return { args: [`127.0.0.1:${server.port}`, '--timeout', '0.8'], stop: () => server.close() };
     },
   },
   {

@@ -165,13 +165,13 @@ describe('rxtls doctor: the report', () => {
     const help = await doctor(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: rxtls doctor HOST\[:PORT\]/);
-    expect(help.stdout).toMatch(/--timeout MS +bound of each probe \(default 5000\)/);
+    expect(help.stdout).toMatch(/--timeout SECONDS +bound of each probe \(default 5\)/);
   });
 
   it('refuses bad arguments with the usage', async () => {
     expect(await doctor(['--timeout', 'soon', 'example.com'])).toMatchObject({
       status: 1,
-      stderr: expect.stringMatching(/--timeout must be a positive integer/),
+      stderr: expect.stringMatching(/--timeout must be a positive number of seconds/),
     });
     expect(await doctor(['a', 'b'])).toMatchObject({ status: 1, stderr: expect.stringMatching(/exactly one HOST\[:PORT\]/) });
     expect(await doctor(['x', '--starttls', 'gopher'])).toMatchObject({
