@@ -139,7 +139,7 @@ export { strict, type StrictOptions } from './policies/strict';
 export { trustOnFirstUse } from './policies/trust-on-first-use';
 export { revocation, type RevocationOptions } from './policies/revocation';
 export { fetchBounded, type FetchLimits } from './certificates/fetch-url';
-export { completingChain, type CompletingChainOptions } from './policies/revocation-chain';
+export { completingChain, type CompletingChainOptions } from './policies/completing-chain';
 export { completeChain, type CompleteChainOptions, type CompletedChain } from './certificates/chain-completion';
 export { expiryWarnings, type ExpiryWarningsOptions } from './operators/expiry-warnings';
 export { certificateCountdown, type CertificateCountdownOptions } from './server/certificate-countdown';
