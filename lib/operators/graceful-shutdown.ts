@@ -67,7 +67,10 @@ export function gracefulShutdown(
       let detached = false;
       const upstream = source.subscribe({
         next(event) {
-          if (event.type === 'connected') writer = event.writer;
+          if (event.type === 'connected') {
+            writer = event.writer;
+            finished = false; // a new connection (reconnect) after an earlier one's closed
+          }
           if (event.type === 'closed') {
             finished = true;
             if (detached) {

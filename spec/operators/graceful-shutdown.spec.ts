@@ -79,6 +79,21 @@ describe('gracefulShutdown() marbles', () => {
     expect(writer.ended).toBe(false);
   });
 
+  it('after a closed, a new connected (reconnect) is open again: unsubscribing ends it gracefully', () => {
+    const first = recordingWriter();
+    const second = recordingWriter();
+    const values = {
+      a: fakeConnected({ writer: first }),
+      z: { type: 'closed', by: 'peer', clean: true } as TlsEvent,
+      b: fakeConnected({ writer: second }),
+    };
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      expectObservable(cold<TlsEvent>('azb---', values).pipe(gracefulShutdown()), '----!').toBe('azb-', values);
+    });
+    expect(first.ended).toBe(false);
+    expect(second.ended).toBe(true);
+  });
+
   it('rejects a bad timeout naming it', () => {
     expect(() => gracefulShutdown({ timeout: -5 })).toThrow(/option "timeout"/);
   });
