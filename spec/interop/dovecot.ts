@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { TestPki } from '../../lib/testing';
-import { describeWithPeer, freePort } from './peers';
+import { describeWithPeer, freePort, spawnListening } from './peers';
 
 /** Specs that run Debian's Dovecot. */
 export function describeWithDovecot(name: string, body: () => void): void {
@@ -44,22 +42,6 @@ export const SEEDED_MESSAGE = [
 ].join('\r\n');
 
 export const PASSWORD = 'correct-horse-battery-staple';
-
-async function listening(port: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
 
 /**
  * Starts `dovecot -F -c CONF` as an IMAPS server on 127.0.0.1 with a certificate from `pki`,
@@ -143,29 +125,9 @@ service anvil {
 }
 `,
   );
-  const child: ChildProcess = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const log = () =>
-    readFile(join(dir, 'dovecot.log'), 'utf8')
-      .catch(() => '')
-      .then((l) => `${stderr}${l}`);
-  const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
-      clearTimeout(timer);
-      if (!killed) process.kill(child.pid, 'SIGKILL');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  if (!(await listening(port, 10_000))) {
-    const text = await log();
-    await stop();
-    throw new Error(`dovecot did not start listening on 127.0.0.1:${port}:\n${text}`);
-  }
-  return { port, starttlsPort, pid: child.pid as number, dir, stop, log };
+  const logFileText = () => readFile(join(dir, 'dovecot.log'), 'utf8').catch(() => '');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const peer = await spawnListening('dovecot', ['-F', '-c', conf], { port, log: logFileText, cleanup });
+  const log = async () => `${peer.output()}${await logFileText()}`;
+  return { port, starttlsPort, pid: peer.pid, dir, stop: peer.stop, log };
 }

@@ -3,8 +3,8 @@ import { startForeground, type RunningProxy } from './tinyproxy';
 
 /** Specs that run Debian's microsocks (a SOCKS5 server). */
 export function describeWithMicrosocks(name: string, body: () => void): void {
-  // microsocks has no version flag; `-h` prints its usage and exits 0... or 1: ask which(1) instead.
-  describeWithPeer(name, { command: 'which', versionArgs: ['microsocks'], aptPackage: 'microsocks' }, body);
+  // microsocks has no option that exits 0, so the probe looks for it on the PATH.
+  describeWithPeer(name, { programs: ['microsocks'], aptPackage: 'microsocks' }, body);
 }
 
 /** Starts `microsocks -i 127.0.0.1 -p PORT [-u USER -P PASSWORD]` on a free port. */

@@ -1,59 +1,25 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestPki } from '../../lib/testing';
-import { describeWithPeer, freePort } from './peers';
+import { describeWithPeer, freePort, spawnListening } from './peers';
 
 /** Debian puts the broker in /usr/sbin, which is not on every PATH. */
 export const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
 /**
  * Specs that run Debian's mosquitto broker with mosquitto_pub/mosquitto_sub as the other party.
- * None of the four programs exits 0 on `--help` or `--version`, so the probe asks the shell
- * whether all of them are there.
+ * None of the four programs exits 0 on `--help` or `--version`, so the probe looks for all of
+ * them on the PATH.
  */
 export function describeWithMosquitto(name: string, body: () => void): void {
   describeWithPeer(
     name,
-    {
-      command: 'sh',
-      versionArgs: ['-c', `command -v ${MOSQUITTO} && command -v mosquitto_pub && command -v mosquitto_sub && command -v mosquitto_passwd`],
-      aptPackage: 'mosquitto mosquitto-clients',
-    },
+    { programs: [MOSQUITTO, 'mosquitto_pub', 'mosquitto_sub', 'mosquitto_passwd'], aptPackage: 'mosquitto mosquitto-clients' },
     body,
   );
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port, or false after `ms`. */
-export async function listeningOn(port: number, ms: number, exited: () => boolean = () => false): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !exited()) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
-
-/** Stops a child by its PID (SIGTERM, SIGKILL after 5 s) and waits for it to exit. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
-  clearTimeout(timer);
-  if (!stopped) process.kill(child.pid, 'SIGKILL');
-  await exited;
 }
 
 export interface RunningMosquitto {
@@ -112,17 +78,10 @@ certfile ${dir}/cert.pem
 keyfile ${dir}/key.pem
 `,
   );
-  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const log = () =>
-    readFile(logFile, 'utf8')
-      .catch(() => '')
-      .then((text) => `${stderr}${text}`);
-  const stop = async () => {
-    await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const logFileText = () => readFile(logFile, 'utf8').catch(() => '');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const peer = await spawnListening(MOSQUITTO, ['-c', conf], { port, log: logFileText, cleanup });
+  const log = async () => `${peer.output()}${await logFileText()}`;
   const subscribed = async (clientId: string, topic: string, ms = 10_000) => {
     const deadline = Date.now() + ms;
     // mosquitto logs each subscription as "<time>: <client id> <qos> <topic>" after "Received SUBSCRIBE from <client id>".
@@ -133,12 +92,7 @@ keyfile ${dir}/key.pem
     }
     throw new Error(`${clientId} did not subscribe to ${topic} within ${ms} ms:\n${await log()}`);
   };
-  if (!(await listeningOn(port, 10_000, () => child.exitCode !== null))) {
-    const text = await log();
-    await stop();
-    throw new Error(`mosquitto did not start listening on 127.0.0.1:${port}:\n${text}`);
-  }
-  return { port, pid: child.pid as number, dir, caFile, username, password, log, subscribed, stop };
+  return { port, pid: peer.pid, dir, caFile, username, password, log, subscribed, stop: peer.stop };
 }
 
 function escape(text: string): string {

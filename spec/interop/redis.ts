@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestPki } from '../../lib/testing';
-import { listeningOn, stopChild } from './mosquitto';
-import { describeWithPeer, freePort } from './peers';
+import { describeWithPeer, freePort, spawnListening } from './peers';
 
 /** Specs that run Debian's redis-server. */
 export function describeWithRedis(name: string, body: () => void): void {
@@ -49,17 +47,7 @@ export async function startRedis(pki: TestPki, password = 'redis-correct-horse')
     ...['--tls-cert-file', join(dir, 'cert.pem'), '--tls-key-file', join(dir, 'key.pem'), '--tls-ca-cert-file', join(dir, 'ca.pem')],
     ...['--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'no'],
   ];
-  const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const stop = async () => {
-    await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
-  };
-  if (!(await listeningOn(port, 10_000, () => child.exitCode !== null))) {
-    await stop();
-    throw new Error(`redis-server did not start listening on 127.0.0.1:${port}:\n${output}`);
-  }
-  return { port, pid: child.pid as number, dir, password, log: () => output, stop };
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const peer = await spawnListening('redis-server', args, { port, cwd: dir, cleanup });
+  return { port, pid: peer.pid, dir, password, log: peer.output, stop: peer.stop };
 }

@@ -1,10 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestPki } from '../../lib/testing';
-import { describeWithPeer, freePort } from './peers';
+import { describeWithPeer, freePort, spawnListening } from './peers';
 
 /** Specs that run Debian's vsftpd. */
 export function describeWithVsftpd(name: string, body: () => void): void {
@@ -21,22 +20,6 @@ export interface RunningVsftpd {
   /** Stops the server by its PID and removes its directory and its PAM service file. */
   stop(): Promise<void>;
   log(): Promise<string>;
-}
-
-async function listening(port: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
 }
 
 /** The uid of Debian's `ftp` user (the vsftpd package creates it): virtual users act as it. */
@@ -124,31 +107,12 @@ log_ftp_protocol=YES
 dual_log_enable=YES
 `,
   );
-  const child: ChildProcess = spawn('/usr/sbin/vsftpd', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const log = () =>
-    readFile(join(dir, 'vsftpd.log'), 'utf8')
-      .catch(() => '')
-      .then((l) => `${output}${l}`);
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
-      clearTimeout(timer);
-      if (!ended) process.kill(child.pid, 'SIGKILL');
-      await exited;
-    }
+  const logFileText = () => readFile(join(dir, 'vsftpd.log'), 'utf8').catch(() => '');
+  const cleanup = async () => {
     await rm(pamFile, { force: true });
     await rm(dir, { recursive: true, force: true });
   };
-  if (!(await listening(port, 10_000))) {
-    const text = await log();
-    await stop();
-    throw new Error(`vsftpd did not start listening on 127.0.0.1:${port}:\n${text}`);
-  }
-  return { port, root, user, password, pid: child.pid as number, stop, log };
+  const peer = await spawnListening('/usr/sbin/vsftpd', [conf], { port, log: logFileText, cleanup });
+  const log = async () => `${peer.output()}${await logFileText()}`;
+  return { port, root, user, password, pid: peer.pid, stop: peer.stop, log };
 }
