@@ -5,10 +5,13 @@ import { InvalidOptionError } from '../errors';
 import { FrameDecoder, type FrameDecoderOptions } from '../framing/frame-decoder';
 import { LiteralTooLongError } from '../framing/frame-errors';
 
-/** Thrown inside the decoder's loop to stop it when STARTTLS began mid-chunk; never escapes. */
-class UpgradeCut extends Error {}
+/**
+ * Thrown inside the decoder's loop to stop it mid-chunk — when STARTTLS began, or the consumer
+ * left — and drop the rest of the chunk; never escapes.
+ */
+class ChunkCut extends Error {}
 // Stryker disable next-line StringLiteral: the message is never seen; the error is only compared by identity
-const UPGRADE_CUT = new UpgradeCut('plaintext after STARTTLS is discarded');
+const CUT = new ChunkCut('the rest of the chunk is dropped');
 
 /**
  * Options of {@link lines}.
@@ -114,8 +117,10 @@ export function lines(options: LinesOptions = {}): <E extends TransportEvent>(so
       // be delivered, not even the rest of the chunk that held the go-ahead (CVE-2011-0411).
       let plain: PlaintextWriter | undefined;
       const emit = (text: string) => {
-        if (plain !== undefined && plain.upgrading) throw UPGRADE_CUT;
+        if (plain !== undefined && plain.upgrading) throw CUT;
         subscriber.next({ type: 'line', text });
+        // A consumer that left (take(1)) gets no more work done for it: the rest of the chunk is dropped.
+        if (subscriber.closed) throw CUT;
       };
       const sink = literal
         ? {
@@ -129,9 +134,10 @@ export function lines(options: LinesOptions = {}): <E extends TransportEvent>(so
               decoder.readBytes(size);
             },
             bytes: (bytes: Buffer) => {
-              if (plain !== undefined && plain.upgrading) throw UPGRADE_CUT;
+              if (plain !== undefined && plain.upgrading) throw CUT;
               // Stryker disable next-line StringLiteral: bytes only follow the literal line that set `announcing`
               subscriber.next({ type: 'line', text: announcing ?? '', literal: bytes });
+              if (subscriber.closed) throw CUT;
             },
           }
         : { line: emit };
@@ -146,13 +152,15 @@ export function lines(options: LinesOptions = {}): <E extends TransportEvent>(so
       };
       return source.subscribe({
         next(event) {
+          // A synchronous source may go on after the consumer left, before its teardown is known.
+          if (subscriber.closed) return;
           if (event.type === 'data') {
             if (keepData) subscriber.next(event);
             try {
               decoder.push(event.bytes, sink);
             } catch (error) {
               // Stryker disable next-line CallExpression: the decoder hands a frame over only after taking it out of its buffer, so the cut leaves it empty; this is defence
-              if (error === UPGRADE_CUT) decoder.reset();
+              if (error === CUT) decoder.reset();
               else subscriber.error(error);
             }
             return;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { from, map, mergeMap, Subject, type Subscription } from 'rxjs';
+import { from, map, mergeMap, Observable, Subject, take, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   connect,
@@ -12,6 +12,7 @@ import {
   LiteralTooLongError,
   serve,
   type TlsEvent,
+  type TransportEvent,
 } from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer } from '../../lib/testing';
 import { collect, eventually } from '../support/collect';
@@ -247,5 +248,36 @@ describe('lines({ keepData }): raw bytes and lines together', () => {
 
   it('rejects a keepData that is not a boolean, naming it', () => {
     expect(() => lines({ keepData: 'yes' as unknown as boolean })).toThrow(/option "keepData" must be true or false/);
+  });
+});
+
+describe('lines() and a consumer that leaves mid-chunk', () => {
+  const chunk = (text: string): TransportEvent => ({ type: 'data', bytes: Buffer.from(text) });
+
+  it('stops cutting when the subscriber unsubscribes after a line (take(1)): no later line of the chunk, nor of the next, is looked at', () => {
+    const looked: string[] = [];
+    const seen: string[] = [];
+    const source = new Observable<TransportEvent>((subscriber) => {
+      subscriber.next(chunk('a\nb\nc\n'));
+      subscriber.next(chunk('d\n'));
+      subscriber.complete();
+    });
+    const literal = (text: string) => (looked.push(text), undefined);
+    source.pipe(lines({ literal }), take(1)).subscribe((e) => e.type === 'line' && seen.push(e.text));
+    expect(seen).toEqual(['a']);
+    expect(looked).toEqual(['a']);
+  });
+
+  it('stops after a literal the consumer took last', () => {
+    const looked: string[] = [];
+    const seen: (string | undefined)[] = [];
+    const source = new Observable<TransportEvent>((subscriber) => {
+      subscriber.next(chunk('x {2}\r\nhiy\r\nz\r\n'));
+      subscriber.complete();
+    });
+    const literal = (text: string) => (looked.push(text), /\{(\d+)\}$/.exec(text) ? 2 : undefined);
+    source.pipe(lines({ literal }), take(1)).subscribe((e) => e.type === 'line' && seen.push(e.literal?.toString()));
+    expect(seen).toEqual(['hi']);
+    expect(looked).toEqual(['x {2}']);
   });
 });
