@@ -15,6 +15,7 @@
 import type { SecureVersion } from 'node:tls';
 import { defer, last, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { connectStartTls, converse, gracefulShutdown, lines, type CaSource, type PeerInfo, type VerificationPolicy } from '../lib';
+import { CertificateRejected, runCommandLine } from './command-line';
 import { openData } from './ftps/data-connection';
 import { ftpsDialogue, FtpError, type FtpTask, type TaskResult } from './ftps/dialogue';
 import { parseListLine, type ListEntry } from './ftps/replies';
@@ -49,14 +50,6 @@ export interface FtpsSummary {
   readonly results: readonly FtpsResult[];
   /** What was said, `C: `/`S: ` lines, `PASS` redacted, and notices (`-- `). */
   readonly transcript: readonly string[];
-}
-
-/** The certificate check of the control connection failed; `reasons` lists every problem. */
-export class CertificateRejected extends Error {
-  override readonly name = 'CertificateRejected';
-  constructor(readonly reasons: readonly string[]) {
-    super(`control connection: certificate check failed: ${reasons.join('; ')}`);
-  }
 }
 
 /** Runs the whole session; emits the summary once the control connection closed, or fails saying which connection failed and why. */
@@ -107,8 +100,7 @@ export function runFtpsClient(options: FtpsClientOptions): Observable<FtpsSummar
           peer = event.peer;
           protocol = event.session.protocol;
         }
-        if (event.type === 'certFailed')
-          return throwError(() => new CertificateRejected(event.errors.map((e) => `${e.code}: ${e.reason}`)));
+        if (event.type === 'certFailed') return throwError(() => new CertificateRejected(event, 'control connection'));
         return event.type === 'closed' ? [event] : [];
       }),
       last(),
@@ -196,22 +188,5 @@ export function parseFtpsArguments(argv: readonly string[], env: NodeJS.ProcessE
 }
 
 if (require.main === module) {
-  let options: FtpsClientOptions | undefined;
-  try {
-    options = parseFtpsArguments(process.argv.slice(2), process.env);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  }
-  if (options) {
-    runFtpsClient(options).subscribe({
-      next: (summary) => console.log(formatSummary(summary)),
-      error: (error: Error) => {
-        console.error(
-          error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`,
-        );
-        process.exitCode = error instanceof CertificateRejected ? 2 : 1;
-      },
-    });
-  }
+  runCommandLine(() => runFtpsClient(parseFtpsArguments(process.argv.slice(2), process.env)).pipe(map(formatSummary)));
 }

@@ -11,6 +11,7 @@
 import { defer, last, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { match, P } from 'ts-pattern';
 import { connect, converse, gracefulShutdown, lines, type CaSource, type PeerInfo } from '../lib';
+import { CertificateRejected, runCommandLine } from './command-line';
 import { imapDialogue, ImapError, quoted, type Completion, type Greeting, type NextCommand } from './imap/dialogue';
 import { asText, decodeHeader, formatAddresses, parseImap } from './imap/parse';
 import { imapLiteral } from './imap/responses';
@@ -39,14 +40,6 @@ export interface ImapSummary {
   readonly mailbox: string;
   readonly exists: number;
   readonly newest?: NewestMessage;
-}
-
-/** The certificate check failed; `reasons` lists every problem. */
-export class CertificateRejected extends Error {
-  override readonly name = 'CertificateRejected';
-  constructor(readonly reasons: readonly string[]) {
-    super(`certificate check failed: ${reasons.join('; ')}`);
-  }
 }
 
 const verb = (c: Completion) => c.command.split(' ')[0]?.toUpperCase();
@@ -138,9 +131,7 @@ export function runImapClient(options: ImapClientOptions): Observable<ImapSummar
       mergeMap((event) =>
         match(event)
           .with({ type: 'connected' }, ({ peer: p }) => ((peer = p), []))
-          .with({ type: 'certFailed' }, ({ errors }) =>
-            throwError(() => new CertificateRejected(errors.map((e) => `${e.code}: ${e.reason}`))),
-          )
+          .with({ type: 'certFailed' }, (failed) => throwError(() => new CertificateRejected(failed)))
           .with({ type: 'closed' }, () => [event])
           .with({ type: P.union('data', 'line') }, () => [])
           .exhaustive(),
@@ -203,22 +194,5 @@ export function parseImapArguments(argv: readonly string[], env: NodeJS.ProcessE
 }
 
 if (require.main === module) {
-  let options: ImapClientOptions | undefined;
-  try {
-    options = parseImapArguments(process.argv.slice(2), process.env);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  }
-  if (options) {
-    runImapClient(options).subscribe({
-      next: (summary) => console.log(formatSummary(summary)),
-      error: (error: Error) => {
-        console.error(
-          error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`,
-        );
-        process.exitCode = error instanceof CertificateRejected ? 2 : 1;
-      },
-    });
-  }
+  runCommandLine(() => runImapClient(parseImapArguments(process.argv.slice(2), process.env)).pipe(map(formatSummary)));
 }

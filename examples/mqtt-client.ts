@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
 import { connect, converse, frames, gracefulShutdown, type CaSource } from '../lib';
-import { CertificateRejected } from './imap-client';
+import { CertificateRejected, runCommandLine } from './command-line';
 import { mqttDialogue, type MqttAction, type MqttNote, type MqttSessionOptions } from './mqtt/dialogue';
 import { mqttPackets } from './mqtt/framing';
 import type { Qos } from './mqtt/packets';
@@ -54,7 +54,7 @@ export function mqttSession(options: MqttClientOptions, actions$: Observable<Mqt
       .pipe(gracefulShutdown(), frames(mqttPackets(options.maxPacketLength)), converse(dialogue))
       .subscribe({
         next: (event) => {
-          if (event.type === 'certFailed') subscriber.error(new CertificateRejected(event.errors.map((e) => `${e.code}: ${e.reason}`)));
+          if (event.type === 'certFailed') subscriber.error(new CertificateRejected(event));
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
@@ -145,18 +145,5 @@ export function runMqttCommand({ options, action }: MqttCommand): Observable<str
 }
 
 if (require.main === module) {
-  try {
-    runMqttCommand(parseMqttArguments(process.argv.slice(2), process.env)).subscribe({
-      next: (line) => console.log(line),
-      error: (error: Error) => {
-        console.error(
-          error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`,
-        );
-        process.exitCode = error instanceof CertificateRejected ? 2 : 1;
-      },
-    });
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  }
+  runCommandLine(() => runMqttCommand(parseMqttArguments(process.argv.slice(2), process.env)));
 }

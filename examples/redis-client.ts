@@ -11,9 +11,9 @@
  * check failed, 1 anything else.
  */
 import { readFileSync } from 'node:fs';
-import { Observable } from 'rxjs';
+import { map, Observable } from 'rxjs';
 import { connect, converse, frames, gracefulShutdown, type CaSource } from '../lib';
-import { CertificateRejected } from './imap-client';
+import { CertificateRejected, runCommandLine } from './command-line';
 import { redisDialogue, type RedisCommand, type RedisReply, type RedisSessionOptions } from './redis/dialogue';
 import { respReplies, RespError, type RespRepliesOptions, type RespValue } from './redis/resp';
 
@@ -44,7 +44,7 @@ export function redisCommands(options: RedisClientOptions, commands: Iterable<Re
       .pipe(gracefulShutdown(), frames(respReplies(options)), converse(dialogue))
       .subscribe({
         next: (event) => {
-          if (event.type === 'certFailed') subscriber.error(new CertificateRejected(event.errors.map((e) => `${e.code}: ${e.reason}`)));
+          if (event.type === 'certFailed') subscriber.error(new CertificateRejected(event));
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
@@ -102,19 +102,8 @@ export function parseRedisArguments(
 }
 
 if (require.main === module) {
-  try {
+  runCommandLine(() => {
     const { options, command } = parseRedisArguments(process.argv.slice(2), process.env);
-    redisCommands(options, [command]).subscribe({
-      next: (reply) => console.log(formatReply(reply.value)),
-      error: (error: Error) => {
-        console.error(
-          error instanceof CertificateRejected ? `Certificate check failed:\n  ${error.reasons.join('\n  ')}` : `Error: ${error.message}`,
-        );
-        process.exitCode = error instanceof CertificateRejected ? 2 : 1;
-      },
-    });
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  }
+    return redisCommands(options, [command]).pipe(map((reply) => formatReply(reply.value)));
+  });
 }

@@ -7,7 +7,8 @@ import { firstValueFrom, from, lastValueFrom, toArray, type Observable } from 'r
 import { TestScheduler } from 'rxjs/testing';
 import { allOf, custom, line, lines, startTls, strict, type Outbound, type StartTlsEvent, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, fakePeer, fakeSession, type TestPki } from '../../lib/testing';
-import { CertificateRejected, parseFtpsArguments, runFtpsClient, type FtpsClientOptions } from '../../examples/ftps-client';
+import { CertificateRejected } from '../../examples/command-line';
+import { parseFtpsArguments, runFtpsClient, type FtpsClientOptions } from '../../examples/ftps-client';
 import { ftpsDialogue, FtpError, type DataNote, type DataRequest, type FtpSessionOptions } from '../../examples/ftps/dialogue';
 import { ftpReplies, parseEpsv, parseListLine, parsePasv, portCommand, eprtCommand, type FtpReply } from '../../examples/ftps/replies';
 import { describeWithVsftpd, startVsftpd, type RunningVsftpd } from '../interop/vsftpd';

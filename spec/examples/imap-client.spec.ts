@@ -2,7 +2,8 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { line, type Outbound, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
-import { imapPlan, parseImapArguments, runImapClient, CertificateRejected } from '../../examples/imap-client';
+import { CertificateRejected, describeFailure } from '../../examples/command-line';
+import { imapPlan, parseImapArguments, runImapClient } from '../../examples/imap-client';
 import { imapDialogue, ImapError, quoted, type Completion } from '../../examples/imap/dialogue';
 import { decodeHeader, formatAddresses, parseImap } from '../../examples/imap/parse';
 
@@ -180,6 +181,11 @@ describe('the IMAP client against scripted servers', () => {
     const error = await firstValueFrom(runImapClient(options(server.port))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CertificateRejected);
     expect((error as CertificateRejected).reasons).toEqual(['DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate']);
+    expect((error as CertificateRejected).explanation.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    const printed = describeFailure(error as Error).split('\n');
+    expect(printed.slice(0, 2)).toEqual(['Certificate check failed:', '  DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate']);
+    expect(printed[2]).toBe((error as CertificateRejected).explanation.cause);
+    expect(printed[3]).toBe(`Fix: ${(error as CertificateRejected).explanation.fix}`);
     expect(received).toEqual([]);
   });
 });

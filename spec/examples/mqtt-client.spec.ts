@@ -7,7 +7,7 @@ import { createTestPki, type TestPki } from '../../lib/testing';
 import { mqttSession, parseMqttArguments, type MqttClientOptions } from '../../examples/mqtt-client';
 import type { MqttAction, MqttNote } from '../../examples/mqtt/dialogue';
 import { MqttError } from '../../examples/mqtt/packets';
-import { CertificateRejected } from '../../examples/imap-client';
+import { CertificateRejected } from '../../examples/command-line';
 import { describeWithMosquitto, startMosquitto, type RunningMosquitto } from '../interop/mosquitto';
 
 /** A text, a binary payload with zero bytes (all 256 byte values), and 200 KB of random bytes. */

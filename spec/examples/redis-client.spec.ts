@@ -3,7 +3,7 @@ import { createTestPki, type TestPki } from '../../lib/testing';
 import { formatReply, parseRedisArguments, redisCommands, type RedisClientOptions } from '../../examples/redis-client';
 import { RedisError, type RedisCommand } from '../../examples/redis/dialogue';
 import { RespError } from '../../examples/redis/resp';
-import { CertificateRejected } from '../../examples/imap-client';
+import { CertificateRejected } from '../../examples/command-line';
 import { describeWithRedis, startRedis, type RunningRedis } from '../interop/redis';
 
 const replies = (options: RedisClientOptions, commands: Iterable<RedisCommand>) =>
