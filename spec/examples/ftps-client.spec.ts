@@ -113,6 +113,25 @@ describe('FTP replies', () => {
 describe('the FTPS control dialogue, marble-tested without a socket', () => {
   const scheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
   const closed: TlsEvent = { type: 'closed', by: 'peer', clean: true };
+  /** The short replies of a login (USER accepted without PASS) up to TYPE I, frames a to g… */
+  const LOGGED_IN = {
+    a: l('220 x'),
+    b: l('234 x'),
+    c: connected,
+    d: l('230 x'),
+    e: l('200 x'),
+    f: l('200 x'),
+    g: l('200 x'),
+  };
+  /** …and what the client says in frames a to f. */
+  const LOGIN = {
+    a: line('AUTH TLS'),
+    b: startTls(),
+    c: line('USER joe'),
+    d: line('PBSZ 0'),
+    e: line('PROT P'),
+    f: line('TYPE I'),
+  };
 
   it('AUTH TLS → upgrade → USER/PASS → PBSZ 0 → PROT P → TYPE I → EPSV → LIST over a data connection to the control host → QUIT', () => {
     const requests: DataRequest[] = [];
@@ -165,24 +184,13 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
     scheduler().run(({ cold, hot, expectObservable }) => {
       const late = cold<DataNote>('------d|', { d: { kind: 'done', outcome } });
       const events = hot<StartTlsEvent | TlsEvent>('a-b-c-d-e-f-g-h-i-k', {
-        a: l('220 x'),
-        b: l('234 x'),
-        c: connected,
-        d: l('230 x'),
-        e: l('200 x'),
-        f: l('200 x'),
-        g: l('200 x'),
+        ...LOGGED_IN,
         h: l('229 (|||40001|)'),
         i: l('150 x'),
         k: l('226 x'),
       });
       expectObservable(ftpsDialogue(session(), () => late)(events) as Observable<Outbound>).toBe('a-b-c-d-e-f-g-h-----i', {
-        a: line('AUTH TLS'),
-        b: startTls(),
-        c: line('USER joe'),
-        d: line('PBSZ 0'),
-        e: line('PROT P'),
-        f: line('TYPE I'),
+        ...LOGIN,
         g: line('EPSV'),
         h: line('LIST'),
         i: line('QUIT'),
@@ -195,23 +203,12 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
     const notices: string[] = [];
     scheduler().run(({ cold, hot, expectObservable }) => {
       const events = hot<StartTlsEvent | TlsEvent>('a-b-c-d-e-f-g-h', {
-        a: l('220 x'),
-        b: l('234 x'),
-        c: connected,
-        d: l('230 x'),
-        e: l('200 x'),
-        f: l('200 x'),
-        g: l('200 x'),
+        ...LOGGED_IN,
         h: l('227 Entering Passive Mode (10,9,8,7,156,65).'),
       });
       const dialogue = ftpsDialogue(session({ extended: false }), (r) => (requests.push(r), cold('-')), { notice: (n) => notices.push(n) });
       expectObservable(dialogue(events) as Observable<Outbound>).toBe('a-b-c-d-e-f-g-h', {
-        a: line('AUTH TLS'),
-        b: startTls(),
-        c: line('USER joe'),
-        d: line('PBSZ 0'),
-        e: line('PROT P'),
-        f: line('TYPE I'),
+        ...LOGIN,
         g: line('PASV'),
         h: line('LIST'),
       });
@@ -224,22 +221,11 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
     scheduler().run(({ cold, hot, expectObservable }) => {
       const data = cold<DataNote>('-p', { p: { kind: 'listening', host: '127.0.0.1', port: 40123 } });
       const events = hot<StartTlsEvent | TlsEvent>('a-b-c-d-e-f-g---h', {
-        a: l('220 x'),
-        b: l('234 x'),
-        c: connected,
-        d: l('230 x'),
-        e: l('200 x'),
-        f: l('200 x'),
-        g: l('200 x'),
+        ...LOGGED_IN,
         h: l('200 EPRT command successful.'),
       });
       expectObservable(ftpsDialogue(session({ mode: 'active' }), () => data)(events) as Observable<Outbound>).toBe('a-b-c-d-e-f--g--h', {
-        a: line('AUTH TLS'),
-        b: startTls(),
-        c: line('USER joe'),
-        d: line('PBSZ 0'),
-        e: line('PROT P'),
-        f: line('TYPE I'),
+        ...LOGIN,
         g: line('EPRT |1|127.0.0.1|40123|'),
         h: line('LIST'),
       });
@@ -250,13 +236,7 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
     const failures: FtpError[] = [];
     scheduler().run(({ cold, hot, expectObservable }) => {
       const prefix = {
-        a: l('220 x'),
-        b: l('234 x'),
-        c: connected,
-        d: l('230 x'),
-        e: l('200 x'),
-        f: l('200 x'),
-        g: l('200 x'),
+        ...LOGGED_IN,
         h: l('229 (|||1|)'),
       };
       const broken = cold<DataNote>('-x', { x: { kind: 'failed', error: new Error('certificate check failed: PIN_MISMATCH: …') } });
@@ -265,12 +245,7 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
           failure: (e) => failures.push(e),
         })(hot<StartTlsEvent | TlsEvent>('a-b-c-d-e-f-g-h', prefix)) as Observable<Outbound>,
       ).toBe('a-b-c-d-e-f-g-hi', {
-        a: line('AUTH TLS'),
-        b: startTls(),
-        c: line('USER joe'),
-        d: line('PBSZ 0'),
-        e: line('PROT P'),
-        f: line('TYPE I'),
+        ...LOGIN,
         g: line('EPSV'),
         h: line('RETR a b'),
         i: line('QUIT'),
@@ -286,12 +261,7 @@ describe('the FTPS control dialogue, marble-tested without a socket', () => {
           }),
         ) as Observable<Outbound>,
       ).toBe('a-b-c-d-e-f-g-h---i-|', {
-        a: line('AUTH TLS'),
-        b: startTls(),
-        c: line('USER joe'),
-        d: line('PBSZ 0'),
-        e: line('PROT P'),
-        f: line('TYPE I'),
+        ...LOGIN,
         g: line('EPSV'),
         h: line('LIST'),
         i: line('QUIT'),
