@@ -58,3 +58,56 @@ export function runCommandLine(start: () => Observable<string>): void {
     },
   });
 }
+
+/** What {@link readArguments} read: `--name value` options, bare `--switch`es, and the words after them. */
+export interface Arguments {
+  readonly values: ReadonlyMap<string, string>;
+  readonly switches: ReadonlySet<string>;
+  readonly rest: readonly string[];
+}
+
+/**
+ * Reads the leading options of `argv`: each of `options.values` takes the next word, each of
+ * `options.switches` none. Any other `--word`, an option without its value, or (unless
+ * `options.rest`) a word after them throws with `usage`.
+ */
+export function readArguments(
+  argv: readonly string[],
+  options: { readonly values: readonly string[]; readonly switches?: readonly string[]; readonly rest?: boolean; readonly usage: string },
+): Arguments {
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
+  let i = 0;
+  for (; i < argv.length && (argv[i] as string).startsWith('--'); i++) {
+    const name = argv[i] as string;
+    if (options.switches?.includes(name)) switches.add(name);
+    else if (options.values.includes(name)) {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${name} needs a value\n${options.usage}`);
+      values.set(name, value);
+    } else throw new Error(`unknown argument ${name}\n${options.usage}`);
+  }
+  const rest = argv.slice(i);
+  if (!options.rest && rest.length > 0) throw new Error(`unknown argument ${rest[0]}\n${options.usage}`);
+  return { values, switches, rest };
+}
+
+/** `--port`, 1-65535, or `fallback`. */
+export function portArgument(values: ReadonlyMap<string, string>, fallback: number, usage: string): number {
+  const text = values.get('--port');
+  const port = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, got ${text}\n${usage}`);
+  return port;
+}
+
+/**
+ * The password in the environment variable `--password-env` names (never on the command line,
+ * where `ps` shows it); undefined without `--password-env`; throws if the variable is not set.
+ */
+export function passwordArgument(values: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): string | undefined {
+  const variable = values.get('--password-env');
+  if (variable === undefined) return undefined;
+  const password = env[variable];
+  if (password === undefined) throw new Error(`the environment variable ${variable} (--password-env) is not set`);
+  return password;
+}

@@ -15,7 +15,7 @@
 import type { SecureVersion } from 'node:tls';
 import { defer, last, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { connectStartTls, converse, gracefulShutdown, lines, type CaSource, type PeerInfo, type VerificationPolicy } from '../lib';
-import { CertificateRejected, runCommandLine } from './command-line';
+import { CertificateRejected, passwordArgument, portArgument, readArguments, runCommandLine } from './command-line';
 import { openData } from './ftps/data-connection';
 import { ftpsDialogue, FtpError, type FtpTask, type TaskResult } from './ftps/dialogue';
 import { parseListLine, type ListEntry } from './ftps/replies';
@@ -145,19 +145,17 @@ const USAGE =
 
 /** Reads the command line; the password comes from the environment variable it names. */
 export function parseFtpsArguments(argv: readonly string[], env: NodeJS.ProcessEnv): FtpsClientOptions {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  let i = 0;
-  for (; i < argv.length && (argv[i] as string).startsWith('--'); i++) {
-    const name = argv[i] as string;
-    if (name === '--active' || name === '--no-extended') flags.add(name);
-    else if (['--host', '--port', '--ca', '--user', '--password-env', '--max-tls'].includes(name)) {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
-      values.set(name, value);
-    } else throw new Error(`unknown argument ${name}\n${USAGE}`);
-  }
-  const [verb, a, b, ...extra] = argv.slice(i);
+  const {
+    values,
+    switches: flags,
+    rest,
+  } = readArguments(argv, {
+    values: ['--host', '--port', '--ca', '--user', '--password-env', '--max-tls'],
+    switches: ['--active', '--no-extended'],
+    rest: true,
+    usage: USAGE,
+  });
+  const [verb, a, b, ...extra] = rest;
   let task: FtpTask;
   if (verb === 'ls' && b === undefined) task = { kind: 'list', ...(a !== undefined && { path: a }) };
   else if (verb === 'get' && a && b && extra.length === 0) task = { kind: 'get', remote: a, local: b };
@@ -165,12 +163,9 @@ export function parseFtpsArguments(argv: readonly string[], env: NodeJS.ProcessE
   else throw new Error(`say what to do: ls [PATH], get REMOTE LOCAL or put LOCAL REMOTE\n${USAGE}`);
   const host = values.get('--host');
   const user = values.get('--user');
-  const passwordVariable = values.get('--password-env');
-  if (!host || !user || !passwordVariable) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
-  const password = env[passwordVariable];
-  if (password === undefined) throw new Error(`the environment variable ${passwordVariable} (--password-env) is not set`);
-  const port = Number(values.get('--port') ?? '21');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, got ${values.get('--port')}\n${USAGE}`);
+  const password = passwordArgument(values, env);
+  if (!host || !user || password === undefined) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
+  const port = portArgument(values, 21, USAGE);
   const maxTls = values.get('--max-tls');
   if (maxTls !== undefined && maxTls !== '1.2' && maxTls !== '1.3') throw new Error(`--max-tls must be 1.2 or 1.3, got ${maxTls}`);
   const ca = values.get('--ca');

@@ -11,7 +11,7 @@
 import { defer, last, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { match, P } from 'ts-pattern';
 import { connect, converse, gracefulShutdown, lines, type CaSource, type PeerInfo } from '../lib';
-import { CertificateRejected, runCommandLine } from './command-line';
+import { CertificateRejected, passwordArgument, portArgument, readArguments, runCommandLine } from './command-line';
 import { imapDialogue, ImapError, quoted, type Completion, type Greeting, type NextCommand } from './imap/dialogue';
 import { asText, decodeHeader, formatAddresses, parseImap } from './imap/parse';
 import { imapLiteral } from './imap/responses';
@@ -172,23 +172,15 @@ const USAGE = 'usage: npx tsx examples/imap-client.ts --host H [--port 993] [--c
 
 /** Reads the command line; the password comes from the environment variable it names. */
 export function parseImapArguments(argv: readonly string[], env: NodeJS.ProcessEnv): ImapClientOptions {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i] as string;
-    if (!['--host', '--port', '--ca-dir', '--user', '--password-env', '--mailbox'].includes(name))
-      throw new Error(`unknown argument ${name}\n${USAGE}`);
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
-    values.set(name, value);
-  }
+  const { values } = readArguments(argv, {
+    values: ['--host', '--port', '--ca-dir', '--user', '--password-env', '--mailbox'],
+    usage: USAGE,
+  });
   const host = values.get('--host');
   const user = values.get('--user');
-  const passwordVariable = values.get('--password-env');
-  if (!host || !user || !passwordVariable) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
-  const password = env[passwordVariable];
-  if (password === undefined) throw new Error(`the environment variable ${passwordVariable} (--password-env) is not set`);
-  const port = Number(values.get('--port') ?? '993');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, got ${values.get('--port')}\n${USAGE}`);
+  const password = passwordArgument(values, env);
+  if (!host || !user || password === undefined) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
+  const port = portArgument(values, 993, USAGE);
   const ca = values.get('--ca-dir');
   return { host, port, user, password, mailbox: values.get('--mailbox') ?? 'INBOX', ...(ca !== undefined && { ca }) };
 }

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
 import { connect, converse, frames, gracefulShutdown, type CaSource } from '../lib';
-import { CertificateRejected, runCommandLine } from './command-line';
+import { CertificateRejected, passwordArgument, portArgument, readArguments, runCommandLine } from './command-line';
 import { mqttDialogue, type MqttAction, type MqttNote, type MqttSessionOptions } from './mqtt/dialogue';
 import { mqttPackets } from './mqtt/framing';
 import type { Qos } from './mqtt/packets';
@@ -76,22 +76,12 @@ const NAMES = ['--host', '--port', '--ca', '--user', '--password-env', '--subscr
 
 /** Reads the command line; the password comes from the environment variable it names. */
 export function parseMqttArguments(argv: readonly string[], env: NodeJS.ProcessEnv): MqttCommand {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i] as string;
-    if (!NAMES.includes(name)) throw new Error(`unknown argument ${name}\n${USAGE}`);
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
-    values.set(name, value);
-  }
+  const { values } = readArguments(argv, { values: NAMES, usage: USAGE });
   const host = values.get('--host');
   const username = values.get('--user');
-  const variable = values.get('--password-env');
-  if (!host || !username || !variable) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
-  const password = env[variable];
-  if (password === undefined) throw new Error(`the environment variable ${variable} (--password-env) is not set`);
-  const port = Number(values.get('--port') ?? '8883');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, got ${values.get('--port')}\n${USAGE}`);
+  const password = passwordArgument(values, env);
+  if (!host || !username || password === undefined) throw new Error(`--host, --user and --password-env are required\n${USAGE}`);
+  const port = portArgument(values, 8883, USAGE);
   const qos = values.get('--qos') ?? '0';
   if (qos !== '0' && qos !== '1') throw new Error(`--qos must be 0 or 1, got ${qos}\n${USAGE}`);
   const ca = values.get('--ca');

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { map, Observable } from 'rxjs';
 import { connect, converse, frames, gracefulShutdown, type CaSource } from '../lib';
-import { CertificateRejected, runCommandLine } from './command-line';
+import { CertificateRejected, passwordArgument, portArgument, readArguments, runCommandLine } from './command-line';
 import { redisDialogue, type RedisCommand, type RedisReply, type RedisSessionOptions } from './redis/dialogue';
 import { respReplies, RespError, type RespRepliesOptions, type RespValue } from './redis/resp';
 
@@ -77,23 +77,15 @@ export function parseRedisArguments(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): { options: RedisClientOptions; command: RedisCommand } {
-  const values = new Map<string, string>();
-  let i = 0;
-  for (; i < argv.length && (argv[i] as string).startsWith('--'); i++) {
-    const name = argv[i] as string;
-    if (!['--host', '--port', '--ca', '--password-env'].includes(name)) throw new Error(`unknown argument ${name}\n${USAGE}`);
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
-    values.set(name, value);
-  }
-  const command = argv.slice(i);
+  const { values, rest: command } = readArguments(argv, {
+    values: ['--host', '--port', '--ca', '--password-env'],
+    rest: true,
+    usage: USAGE,
+  });
   const host = values.get('--host');
   if (!host || command.length === 0) throw new Error(`--host and a command are required\n${USAGE}`);
-  const port = Number(values.get('--port') ?? '6379');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, got ${values.get('--port')}\n${USAGE}`);
-  const variable = values.get('--password-env');
-  const password = variable === undefined ? undefined : env[variable];
-  if (variable !== undefined && password === undefined) throw new Error(`the environment variable ${variable} (--password-env) is not set`);
+  const port = portArgument(values, 6379, USAGE);
+  const password = passwordArgument(values, env);
   const ca = values.get('--ca');
   return {
     options: { host, port, ...(ca !== undefined && { ca: readFileSync(ca, 'utf8') }), ...(password !== undefined && { password }) },
