@@ -14,6 +14,7 @@ import { parsePinArgs } from '../lib/cli/pin-command';
 import { parseServeArgs } from '../lib/cli/serve-command';
 import { DEFAULT_LISTEN_HOST } from '../lib';
 import { freePort } from './interop/peers';
+import { buildOnce } from './support/build-once';
 import { startSmtpServer } from './support/smtp-server';
 
 const run = promisify(execFile);
@@ -43,7 +44,7 @@ const servers: TestServer[] = [];
 const subscriptions: Subscription[] = [];
 
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: ROOT });
+  await buildOnce();
   pki = await createTestPki();
   dir = await mkdtemp(join(tmpdir(), 'rxtls-cli-'));
   caFile = join(dir, 'ca.pem');

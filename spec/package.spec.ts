@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { buildOnce } from './support/build-once';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -37,7 +38,12 @@ describe('the published package (npm pack)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rxtls-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    // dist/ is built once for every spec that needs it; `prepack` would rebuild it under their feet.
+    await buildOnce();
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = (packed?.files ?? []).map((f) => f.path);
     // A project that sees only the tarball and the registry, never this repository's sources.
