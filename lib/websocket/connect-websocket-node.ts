@@ -1,25 +1,42 @@
-import { defer, of, switchMap, type Observable } from 'rxjs';
+import { defer, finalize, of, switchMap, type Observable } from 'rxjs';
 import WebSocket from 'ws';
-import { DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES } from '../defaults';
+import { DEFAULT_ALLOW_PLAINTEXT, DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES } from '../defaults';
 import { InvalidOptionError } from '../errors';
-import { positiveInteger } from '../util/option-checks';
+import { booleanOption, positiveInteger } from '../util/option-checks';
 import type { ConnectedEvent, WebSocketEvent } from '../events';
-import type { ConnectOptions } from '../client/connect-options';
+import { resolveConnectOptions, type ConnectOptions } from '../client/connect-options';
+import { redactProxyUrl } from '../client/dial/proxy-url';
 import { verifiedSocket } from '../client/verified-socket';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from './websocket-options';
 import { unverifiedWebSocket } from './connect-websocket';
 import { webSocketEvents, type WebSocketLike } from './websocket-transport';
+import { plainWebSocketSocket } from './plain-websocket-socket';
 
 /**
  * Options of `connectWebSocket` in Node: the WebSocket options, the TLS options of `connect()`
- * that apply to a `wss:` server (verified by `verify`, {@link strict} by default), and the
- * `ws` package's bounds.
+ * that apply to a `wss:` server (verified by `verify`, {@link strict} by default), how the TCP
+ * connection is opened as `connect()` opens it (`proxy`, `lookup`, `attemptTimeout`,
+ * `keepAlive`), the `session` to resume, and the `ws` package's bounds.
+ *
+ * `proxy` takes the values of `connect()`'s — `'http://[user:password@]host:port'`,
+ * `'socks5://…'`, `'socks5h://…'` or `'env'` (`HTTPS_PROXY`/`ALL_PROXY`, honouring `NO_PROXY`,
+ * read only then) — and means the same: TLS runs end to end to the WebSocket server, which is
+ * the one verified, named in SNI and pinned; the proxy sees only ciphertext, and its credentials
+ * appear in no error or event. `connectTimeout` is one deadline over the name's resolution, every
+ * address tried, the proxy hop and the HTTP upgrade (the TLS handshake is bounded by
+ * `handshakeTimeout` as well). A `ws:` URL goes through a proxy only with `allowPlaintext: true`,
+ * since the proxy would read every byte.
  *
  * @example
  * ```ts
  * import { connectWebSocket, pin, type NodeWebSocketOptions } from 'rxtls';
  * const options: NodeWebSocketOptions = { verify: pin('sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='), maxMessageBytes: 65536 };
  * connectWebSocket('wss://gateway.example.com/', options).subscribe(console.log);
+ *
+ * // Through the corporate proxy, with every address of the name tried, 3 s apart:
+ * connectWebSocket('wss://gateway.example.com/', { proxy: 'http://joe:s3cret@proxy.example:3128', attemptTimeout: 3000 }).subscribe(
+ *   console.log,
+ * );
  * ```
  */
 export interface NodeWebSocketOptions
@@ -38,6 +55,10 @@ export interface NodeWebSocketOptions
       | 'verify'
       | 'tls'
       | 'keepAlive'
+      | 'proxy'
+      | 'lookup'
+      | 'attemptTimeout'
+      | 'session'
     > {
   /** Largest message accepted; a bigger one closes the WebSocket with 1009. Default {@link DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES}. */
   readonly maxMessageBytes?: number;
@@ -83,12 +104,33 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
       (extra: WebSocket.ClientOptions = {}) =>
       () =>
         new WebSocket(target.href, protocols, { ...wsOptions, ...extra }) as unknown as WebSocketLike;
-    if (target.protocol === 'ws:') return unverifiedWebSocket(resolved, open());
+    // One deadline from here: the dialer's (resolution, addresses, proxy hop), then what is left of it for the upgrade.
+    const deadline = Date.now() + resolved.limits.connectTimeout;
+    const remaining = () => ({ ...resolved, limits: { ...resolved.limits, connectTimeout: Math.max(1, deadline - Date.now()) } });
+    if (target.protocol === 'ws:') {
+      const route = resolveConnectOptions(resolved.tls);
+      if (route.proxy && !resolved.allowPlaintext)
+        throw new InvalidOptionError(
+          'proxy',
+          typeof options.proxy === 'string' ? redactProxyUrl(options.proxy) : options.proxy,
+          `would carry ws: (not encrypted) through proxy ${route.proxy.shown}, which reads every byte: use wss:, or set allowPlaintext: true`,
+        );
+      return plainWebSocketSocket(route, target, resolved.allowPlaintext).pipe(
+        switchMap((socket) => {
+          let taken = false;
+          const take = () => ((taken = true), socket);
+          return unverifiedWebSocket(remaining(), open({ createConnection: take })).pipe(
+            // webSocketEvents opens nothing for a signal aborted meanwhile: the socket is still ours to end.
+            finalize(() => taken || socket.destroy()),
+          );
+        }),
+      );
+    }
     return verifiedSocket(resolved.tls).pipe(
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
-          : webSocketEvents(resolved, open({ createConnection: () => event.socket }), (writer, webSocket, reader): ConnectedEvent => ({
+          : webSocketEvents(remaining(), open({ createConnection: () => event.socket }), (writer, webSocket, reader): ConnectedEvent => ({
               type: 'connected',
               verifiedBy: 'policy',
               peer: event.peer,
@@ -105,6 +147,8 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
 /** {@link NodeWebSocketOptions} checked: the WebSocket's, the `ws` package's bounds, and the `connect()` options of a `wss:` server. */
 export interface ResolvedNodeWebSocketOptions extends ResolvedWebSocketOptions {
   readonly maxMessageBytes: number;
+  /** Whether `ws:` may go beyond loopback, or through a proxy. */
+  readonly allowPlaintext: boolean;
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** How a `wss:` server is connected to and verified; `connect()`'s resolver checks them when the socket opens. */
   readonly tls: ConnectOptions;
@@ -122,8 +166,13 @@ const TLS_OPTIONS = [
   'handshakeTimeout',
   'verify',
   'tls',
-  // TCP keepalive on the wss: socket rxtls opens (ws: sockets are the ws package's own).
+  // How the TCP connection is opened, for wss: and ws: alike: TCP keepalive, the proxy, the resolver.
   'keepAlive',
+  'proxy',
+  'lookup',
+  'attemptTimeout',
+  // A ticket of an earlier connection (reconnect's attempt.session): a resumed handshake.
+  'session',
   // An abort before the TLS handshake finished is the TLS connection's; after it, the WebSocket's.
   'signal',
 ] as const;
@@ -146,7 +195,8 @@ export function resolveNodeWebSocketOptions(url: string | URL, options: NodeWebS
     connectTimeout: resolved.limits.connectTimeout,
     ...pick(options, TLS_OPTIONS),
   };
-  return { ...resolved, maxMessageBytes, headers, tls };
+  const allowPlaintext = booleanOption(options, 'allowPlaintext', DEFAULT_ALLOW_PLAINTEXT);
+  return { ...resolved, maxMessageBytes, allowPlaintext, headers, tls };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {

@@ -114,8 +114,8 @@ export function resolveWebSocketOptions(url: string | URL, options: WebSocketOpt
   };
 }
 
-/** 127.0.0.0/8, ::1 and localhost: where an unencrypted hop cannot be observed by anyone else. */
-function isLoopback(hostname: string): boolean {
+/** 127.0.0.0/8 (also IPv4-mapped), ::1 and localhost: where an unencrypted hop cannot be observed by anyone else. */
+export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

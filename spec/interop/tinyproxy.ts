@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { describeWithPeer, freePort, spawnListening } from './peers';
 
 /** Specs that run Debian's tinyproxy (an HTTP proxy that answers CONNECT). */
@@ -50,4 +51,57 @@ export async function startTinyproxy(config: TinyproxyConfig): Promise<RunningPr
     ].join('\n'),
   );
   return startForeground('tinyproxy', ['-d', '-c', conf], port, dir);
+}
+
+/** A TCP relay of our own between a proxy and a target on 127.0.0.1, recording what it carried each way. */
+export interface RecordingRelay {
+  readonly port: number;
+  /** What the proxy sent on towards the target. */
+  readonly toTarget: Buffer[];
+  /** What the target answered, on its way back to the proxy. */
+  readonly fromTarget: Buffer[];
+  /** The same, one entry per relayed connection, in the order they came: what one connection carried, alone. */
+  readonly sessions: { readonly toTarget: Buffer[]; readonly fromTarget: Buffer[] }[];
+  /** Connections the proxy (or anyone) opened to the relay. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a relay to `127.0.0.1:targetPort` on a free loopback port: point the proxy at it
+ * (the target's address as the proxy sees it) and read what the proxy relayed, byte for byte.
+ */
+export async function startRecordingRelay(targetPort: number): Promise<RecordingRelay> {
+  const toTarget: Buffer[] = [];
+  const fromTarget: Buffer[] = [];
+  const sessions: { toTarget: Buffer[]; fromTarget: Buffer[] }[] = [];
+  const open = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((inbound) => {
+    connections++;
+    const session = { toTarget: [] as Buffer[], fromTarget: [] as Buffer[] };
+    sessions.push(session);
+    const outbound = tcpConnect(targetPort, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      open.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => open.delete(s));
+    }
+    inbound.on('data', (b: Buffer) => (toTarget.push(Buffer.from(b)), session.toTarget.push(Buffer.from(b)), outbound.write(b)));
+    outbound.on('data', (b: Buffer) => (fromTarget.push(Buffer.from(b)), session.fromTarget.push(Buffer.from(b)), inbound.write(b)));
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    toTarget,
+    fromTarget,
+    sessions,
+    connections: () => connections,
+    close: () => {
+      open.forEach((s) => s.destroy());
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
