@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { defer, finalize, of, switchMap, type Observable } from 'rxjs';
 import WebSocket from 'ws';
 import { DEFAULT_ALLOW_PLAINTEXT, DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES } from '../defaults';
@@ -73,7 +74,9 @@ export interface NodeWebSocketOptions
  * only a verified socket carries the HTTP upgrade: no byte, not even the request line and its
  * headers, goes to an unverified server. `connected` then has the `peer`, the `session` and the
  * `webSocket`. `ws:` is accepted only to loopback addresses unless `allowPlaintext` is set.
- * Messages are bounded by `maxMessageBytes`; compression is off (secrets and attacker-chosen
+ * The TCP connection under either is opened as `connect()` opens its own: every address of the
+ * name tried (`lookup`, `attemptTimeout`), directly or through `proxy` (see
+ * {@link NodeWebSocketOptions}), TCP keepalive on. Messages are bounded by `maxMessageBytes`; compression is off (secrets and attacker-chosen
  * text compressed together leak, as CRIME and BREACH showed). Unsubscribing closes with 1000.
  *
  * With `options.WebSocket` another implementation is used as it is, as in the browser build.
@@ -116,32 +119,37 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
           `would carry ws: (not encrypted) through proxy ${route.proxy.shown}, which reads every byte: use wss:, or set allowPlaintext: true`,
         );
       return plainWebSocketSocket(route, target, resolved.allowPlaintext).pipe(
-        switchMap((socket) => {
-          let taken = false;
-          const take = () => ((taken = true), socket);
-          return unverifiedWebSocket(remaining(), open({ createConnection: take })).pipe(
-            // webSocketEvents opens nothing for a signal aborted meanwhile: the socket is still ours to end.
-            finalize(() => taken || socket.destroy()),
-          );
-        }),
+        switchMap((socket) => handedTo(socket, (createConnection) => unverifiedWebSocket(remaining(), open({ createConnection })))),
       );
     }
     return verifiedSocket(resolved.tls).pipe(
       switchMap((event) =>
         event.type !== 'verified'
           ? of(event)
-          : webSocketEvents(remaining(), open({ createConnection: () => event.socket }), (writer, webSocket, reader): ConnectedEvent => ({
-              type: 'connected',
-              verifiedBy: 'policy',
-              peer: event.peer,
-              session: event.session,
-              writer,
-              reader,
-              webSocket,
-            })),
+          : handedTo(event.socket, (createConnection) =>
+              webSocketEvents(remaining(), open({ createConnection }), (writer, webSocket, reader): ConnectedEvent => ({
+                type: 'connected',
+                verifiedBy: 'policy',
+                peer: event.peer,
+                session: event.session,
+                writer,
+                reader,
+                webSocket,
+              })),
+            ),
       ),
     );
   });
+}
+
+/**
+ * The WebSocket `run` opens over `socket`, which it takes through the `createConnection` it is
+ * given; a socket it never took (a signal aborted meanwhile opens no WebSocket) is destroyed
+ * when the WebSocket's Observable ends.
+ */
+function handedTo<E>(socket: Socket, run: (createConnection: () => Socket) => Observable<E>): Observable<E> {
+  let taken = false;
+  return run(() => ((taken = true), socket)).pipe(finalize(() => taken || socket.destroy()));
 }
 
 /** {@link NodeWebSocketOptions} checked: the WebSocket's, the `ws` package's bounds, and the `connect()` options of a `wss:` server. */

@@ -10,6 +10,7 @@ import {
   lines,
   reconnect,
   type Dialogue,
+  type LineEvent,
   type WebSocketEvent,
 } from '../../lib';
 import { createTestPki, type TestPki } from '../../lib/testing';
@@ -60,19 +61,19 @@ const wss = (server: TestWebSocketServer) => `wss://localhost:${server.port}/`;
 
 describe('connectWebSocket with heartbeat()', () => {
   /** Idle between commands; the heartbeat sends a NOOP after each quiet period. */
-  const idleClient = (): Dialogue => {
+  const idleClient = (): Dialogue<WebSocketEvent | LineEvent> => {
     let n = 0;
     return (events$) => NEVER.pipe(heartbeat(events$, { quiet: 200, timeout: 500, send: () => line(`hb${++n} NOOP`) }));
   };
 
   it('keeps a WebSocket whose server answers the no-ops open', async () => {
-    const seen: WebSocketEvent[] = [];
+    const seen: (WebSocketEvent | LineEvent)[] = [];
     running.push(
       connectWebSocket(wss(answering), { ca: pki.ca.cert })
         .pipe(lines(), converse(idleClient()))
-        .subscribe((e) => seen.push(e as WebSocketEvent)),
+        .subscribe((e) => seen.push(e)),
     );
-    const answered = () => seen.filter((e) => (e as { type: string }).type === 'line').length;
+    const answered = () => seen.filter((e) => e.type === 'line').length;
     await eventually(() => answered() >= 3, 10_000, 'three answered heartbeats');
     expect(seen.some((e) => e.type === 'closed')).toBe(false);
   });
