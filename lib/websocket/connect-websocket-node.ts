@@ -109,7 +109,7 @@ export function connectWebSocket(url: string | URL, options: NodeWebSocketOption
         new WebSocket(target.href, protocols, { ...wsOptions, ...extra }) as unknown as WebSocketLike;
     // One deadline from here: the dialer's (resolution, addresses, proxy hop), then what is left of it for the upgrade.
     const deadline = Date.now() + resolved.limits.connectTimeout;
-    const remaining = () => ({ ...resolved, limits: { ...resolved.limits, connectTimeout: Math.max(1, deadline - Date.now()) } });
+    const remaining = () => ({ ...resolved, limits: { ...resolved.limits, connectTimeLeft: Math.max(1, deadline - Date.now()) } });
     if (target.protocol === 'ws:') {
       const route = resolveConnectOptions(resolved.tls);
       if (route.proxy && !resolved.allowPlaintext)

@@ -59,6 +59,8 @@ export interface WebSocketLimits {
   readonly maxPendingWriteBytes: number;
   readonly highWaterBytes: number;
   readonly connectTimeout: number;
+  /** Milliseconds left of `connectTimeout` when the WebSocket is created, after the TCP (and TLS) connection under it took the rest; default: all of it. */
+  readonly connectTimeLeft?: number;
   readonly closeTimeout: number;
   /** Milliseconds without a message, while reading, before the WebSocket is ended; 0: no limit. */
   readonly idleTimeout: number;

@@ -159,7 +159,8 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       finish({ type: 'closed', by: 'local', clean: false, error: abortedError(signal, host, port, 'after the WebSocket opened') });
     });
 
-    const connectTimer = after(limits.connectTimeout, () => {
+    // What is left of the connection's one deadline when an earlier stage (TCP, proxy, TLS) spent some of it.
+    const connectTimer = after(limits.connectTimeLeft ?? limits.connectTimeout, () => {
       if (opened || finished) return;
       failToOpen('ERR_RXTLS_CONNECT_TIMEOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
     });

@@ -1,7 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { filter, firstValueFrom, map, take, tap } from 'rxjs';
 import { connectWebSocket, InvalidOptionError, type NodeWebSocketOptions, type WebSocketEvent } from '../../lib';
-import { createTestPki, type TestPki } from '../../lib/testing';
+import { createTestPki, startSilentServer, type TestPki, type TestServer } from '../../lib/testing';
 import { activeTimers, collect, eventually, openSocketHandles } from '../support/collect';
 import { startWebSocketServer, type TestWebSocketServer } from '../support/websocket-server';
 import { startBlackHole, type BlackHole } from '../client/dial-black-hole';
@@ -26,8 +26,10 @@ function answering(...addresses: string[]): LookupFunction & { asked: string[] }
 let pki: TestPki;
 let secure: TestWebSocketServer; // wss: on 127.0.0.1, echoes
 let plain: TestWebSocketServer; // ws: on 127.0.0.1, echoes
+let silent: TestServer; // accepts TCP and never answers: an upgrade that never comes back
 const holes: BlackHole[] = [];
 beforeAll(async () => {
+  silent = await startSilentServer();
   pki = await createTestPki();
   const onConnection = (socket: import('ws').WebSocket) => socket.on('message', (m: Buffer) => socket.send(m));
   secure = await startWebSocketServer({ tls: await pki.leaf(), onConnection });
@@ -37,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(holes.map((h) => h.stop()));
-  await Promise.all([secure?.close(), plain?.close()]);
+  await Promise.all([secure?.close(), plain?.close(), silent?.close()]);
 });
 
 const echoOf = (url: string, options: NodeWebSocketOptions) =>
@@ -73,6 +75,21 @@ describe('connectWebSocket on a dual-stack name (lookup, attemptTimeout)', () =>
     );
     expect(error?.code).toBe('ERR_RXTLS_CONNECT_TIMEOUT');
     expect(error?.message).toMatch(/connect timed out after 400 ms \(option connectTimeout\) while connecting to ::1, ::1/);
+  });
+
+  it('one deadline: what the resolution spent is not given to the upgrade again', async () => {
+    // The name takes 1 s to resolve, then TCP connects and the upgrade is never answered.
+    const slow = ((_host: string, _options: unknown, callback: (e: null, a: { address: string; family: number }[]) => void) => {
+      setTimeout(() => callback(null, [{ address: '127.0.0.1', family: 4 }]), 1000);
+    }) as unknown as LookupFunction;
+    const started = Date.now();
+    const { error } = await collect(connectWebSocket(`ws://localhost:${silent.port}/`, { lookup: slow, connectTimeout: 1500 }));
+    const took = Date.now() - started;
+    expect(error?.code).toBe('ERR_RXTLS_CONNECT_TIMEOUT');
+    expect(error?.message).toMatch(/the WebSocket did not open within 1500 ms \(option connectTimeout\)/);
+    expect(silent.acceptedConnections()).toBeGreaterThan(0); // TCP did connect: it was the upgrade that ran out of time
+    // Separate budgets would have taken 1 s + 1.5 s; one deadline ends at 1.5 s (some slack for a loaded machine).
+    expect(took).toBeLessThan(2300);
   });
 
   it('refuses a lookup that is not a function, and an attemptTimeout that is not a positive integer, naming them', async () => {
