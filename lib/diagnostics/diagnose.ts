@@ -366,7 +366,14 @@ function servedChainWarnings(served: ServedFlightFinding | undefined, target: st
       ),
     );
   for (const i of faults.duplicates)
-    warnings.push(problem('ERR_RXTLS_CHAIN_DUPLICATE', { target, subject: subject(i), served: order }, [`It is sent again at position ${i}.`], 'warning'));
+    warnings.push(
+      problem(
+        'ERR_RXTLS_CHAIN_DUPLICATE',
+        { target, subject: subject(i), served: order },
+        [`It is sent again at position ${i}.`],
+        'warning',
+      ),
+    );
   for (const i of faults.unrelated)
     warnings.push(
       problem(

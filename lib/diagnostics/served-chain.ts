@@ -56,7 +56,7 @@ export function servedChainFaults(certificates: readonly ServedCertificate[]): S
   });
   const path: number[] = [];
   const onPath = new Set<number>();
-  for (let at: number | undefined = certificates.length > 0 ? 0 : undefined; at !== undefined && !onPath.has(at); ) {
+  for (let at: number | undefined = certificates.length > 0 ? 0 : undefined; at !== undefined && !onPath.has(at);) {
     path.push(at);
     onPath.add(at);
     const issuer: number | undefined = certificates[at]?.issuerIndex;

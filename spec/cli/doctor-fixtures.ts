@@ -467,7 +467,10 @@ export const FIXTURES: readonly Fixture[] = [
       const one = await kit.pki.ca.issue({ ca: true, commonName: 'rxtls doctor intermediate one' });
       const leaf = await one.issue();
       const stray = await kit.pki.otherAuthority();
-      return tlsFixture(kit, { ...leaf, cert: `${firstPem(leaf.cert)}${firstPem(one.cert)}${firstPem(one.cert)}${firstPem(stray.cert)}${kit.pki.ca.cert}` });
+      return tlsFixture(kit, {
+        ...leaf,
+        cert: `${firstPem(leaf.cert)}${firstPem(one.cert)}${firstPem(one.cert)}${firstPem(stray.cert)}${kit.pki.ca.cert}`,
+      });
     },
   },
   {

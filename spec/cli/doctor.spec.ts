@@ -89,11 +89,17 @@ describe('rxtls doctor on broken servers', () => {
     expect(top?.cause).toMatch(fixture.expected.cause);
     expect(top?.fix).toMatch(fixture.expected.fix);
     if (fixture.expected.note) expect(top?.notes.join('\n')).toMatch(fixture.expected.note);
-    if (fixture.expected.also) expect(report.verdict.problems.map((p) => p.code)).toEqual(expect.arrayContaining([...fixture.expected.also]));
+    if (fixture.expected.also)
+      expect(report.verdict.problems.map((p) => p.code)).toEqual(expect.arrayContaining([...fixture.expected.also]));
     if (fixture.expected.wire) {
       // Read off the wire by the doctor's own parsers (TLS 1.3: decrypted), not node:tls's summary.
-      const served = report.steps.find((s) => s.name === 'chain')?.facts['served'] ?? report.steps.find((s) => s.name === 'client-certificate')?.facts;
-      expect(served).toMatchObject(report.steps.some((s) => s.name === 'chain') ? { status: 'read', complete: true, protocol: fixture.expected.wire } : { requested: true });
+      const served =
+        report.steps.find((s) => s.name === 'chain')?.facts['served'] ?? report.steps.find((s) => s.name === 'client-certificate')?.facts;
+      expect(served).toMatchObject(
+        report.steps.some((s) => s.name === 'chain')
+          ? { status: 'read', complete: true, protocol: fixture.expected.wire }
+          : { requested: true },
+      );
     }
     // Never the advice the doctor exists to replace.
     for (const problem of report.verdict.problems)

@@ -76,7 +76,8 @@ export async function probeServer(target: DoctorTarget): Promise<DoctorFindings>
       ? await handshakeProbe({ ...probe, servername: undefined }).then(({ ticketBytes: _t, resumed: _r, ...finding }) => finding)
       : undefined;
   // The chain as served, off the wire: a handshake of its own (STARTTLS upgrades are not tapped).
-  const served = !speaksPlaintext && !silent && starttls === undefined ? await wireProbe({ address, port, servername: sniName, timeoutMs }) : undefined;
+  const served =
+    !speaksPlaintext && !silent && starttls === undefined ? await wireProbe({ address, port, servername: sniName, timeoutMs }) : undefined;
   const chain = (tls.peer?.chain ?? []).map((c) => certificateFacts(c.pem, now));
   const last = tls.peer?.chain.at(-1);
   const lastFacts = chain.at(-1);

@@ -58,9 +58,9 @@ function certificateLine(c: CertificateFacts, depth: number): string {
 
 /** The chain as served, one line a certificate in wire order, each fault marked. */
 function servedLines(served: ServedFlightFinding | undefined, starttls: boolean): string[] {
-  if (served === undefined)
-    return starttls ? ['as served: not read (a STARTTLS upgrade is not tapped)'] : [];
-  const how = served.protocol === 'TLSv1.3' ? `${served.protocol}, decrypted with this probe's own handshake secret` : (served.protocol ?? '?');
+  if (served === undefined) return starttls ? ['as served: not read (a STARTTLS upgrade is not tapped)'] : [];
+  const how =
+    served.protocol === 'TLSv1.3' ? `${served.protocol}, decrypted with this probe's own handshake secret` : (served.protocol ?? '?');
   const certificates = served.certificates;
   if (certificates === undefined)
     return [`as served: not read (${served.status === 'read' ? 'no Certificate message' : (served.error ?? served.status)})`];

@@ -58,7 +58,7 @@ function recordHandshake(probe: WireProbe, maxBytes: number): Promise<{ recordin
     tcp.on('error', (error) => finish(error.message));
     tcp.once('connect', () => {
       const tap = wireTap(tcp, maxBytes);
-      recording = tap.recording;
+      recording = () => tap.recording();
       tls = tlsConnect({
         socket: tap.duplex,
         ...(probe.servername !== undefined && isIP(probe.servername) === 0 && { servername: probe.servername }),
@@ -70,7 +70,7 @@ function recordHandshake(probe: WireProbe, maxBytes: number): Promise<{ recordin
         if (hex !== undefined) secret = Buffer.from(hex, 'hex');
       });
       tls.once('secureConnect', () => finish());
-      tls.on('error', (error) => finish(error.message));
+      tls.on('error', (error: Error) => finish(error.message));
       tls.once('close', () => finish());
     });
   });
@@ -87,9 +87,12 @@ function servedCertificates(flight: ServerFlight): ServedCertificate[] | undefin
     }
   });
   return parsed.map((certificate, i): ServedCertificate => {
-    if (certificate === undefined) return { subject: 'unreadable', issuer: 'unreadable', fingerprint256: `unreadable #${i}`, selfSigned: false, isCA: false };
+    if (certificate === undefined)
+      return { subject: 'unreadable', issuer: 'unreadable', fingerprint256: `unreadable #${i}`, selfSigned: false, isCA: false };
     const signedBy = (issuer: X509Certificate) => certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
-    const issuerIndex = parsed.findIndex((other) => other !== undefined && other.fingerprint256 !== certificate.fingerprint256 && signedBy(other));
+    const issuerIndex = parsed.findIndex(
+      (other) => other !== undefined && other.fingerprint256 !== certificate.fingerprint256 && signedBy(other),
+    );
     return {
       subject: certificate.subject.replace(/\n/g, ', '),
       issuer: certificate.issuer.replace(/\n/g, ', '),
@@ -118,6 +121,7 @@ export async function wireProbe(probe: WireProbe): Promise<ServedFlightFinding> 
   const { recording, secret, error } = await recordHandshake(probe, maxBytes);
   if (recording === undefined || recording.bytes === 0) return { status: 'failed', complete: false, ...(error !== undefined && { error }) };
   const flight = readServerFlight(recording.chunks, { maxMessageBytes: maxBytes, ...(secret && { serverHandshakeSecret: secret }) });
+  secret?.fill(0); // read once, then gone: nothing below sees it
   const certificates = servedCertificates(flight);
   const protocol = flight.version === undefined ? undefined : (VERSION_NAMES[flight.version] ?? `0x${flight.version.toString(16)}`);
   const status = flight.error !== undefined ? 'unreadable' : flight.encrypted ? 'encrypted' : 'read';

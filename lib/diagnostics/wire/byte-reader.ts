@@ -33,8 +33,7 @@ export class ByteReader {
 
   /** The next `length` bytes (a view, not a copy). */
   take(length: number, field: string): Buffer {
-    if (length > this.remaining)
-      throw new WireFormatError(this.what, `${field} needs ${length} bytes, ${this.remaining} left`);
+    if (length > this.remaining) throw new WireFormatError(this.what, `${field} needs ${length} bytes, ${this.remaining} left`);
     const taken = this.bytes.subarray(this.at, this.at + length);
     this.at += length;
     return taken;
@@ -50,7 +49,8 @@ export class ByteReader {
   vector(size: 1 | 2 | 3, field: string, min = 0, max = 2 ** (8 * size) - 1): ByteReader {
     const length = this.uint(size, `${field} length`);
     if (length < min || length > max) throw new WireFormatError(this.what, `${field} is ${length} bytes, outside ${min}..${max}`);
-    if (length > this.remaining) throw new WireFormatError(this.what, `${field} runs past the end (${length} bytes, ${this.remaining} left)`);
+    if (length > this.remaining)
+      throw new WireFormatError(this.what, `${field} runs past the end (${length} bytes, ${this.remaining} left)`);
     return new ByteReader(this.take(length, field), this.what);
   }
 

@@ -50,7 +50,7 @@ function element(der: Buffer, at: number): Element {
 
 function children(content: Buffer): Element[] {
   const found: Element[] = [];
-  for (let at = 0; at < content.length; ) {
+  for (let at = 0; at < content.length;) {
     const child = element(content, at);
     found.push(child);
     at = child.next;

@@ -69,7 +69,10 @@ export class HandshakeReassembler {
       const type = this.buffered.readUInt8(at);
       const length = this.buffered.readUIntBE(at + 1, 3);
       if (length > this.maxMessageBytes)
-        throw new WireFormatError('handshake', `message type ${type} announces ${length} bytes, more than the ${this.maxMessageBytes} read`);
+        throw new WireFormatError(
+          'handshake',
+          `message type ${type} announces ${length} bytes, more than the ${this.maxMessageBytes} read`,
+        );
       if (this.buffered.length - at < HEADER_BYTES + length) break;
       messages.push({ type, body: Buffer.from(this.buffered.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)) });
       at += HEADER_BYTES + length;

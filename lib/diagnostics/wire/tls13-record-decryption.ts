@@ -119,7 +119,8 @@ export class Tls13RecordDecrypter {
 
   constructor(cipherSuite: number, secret: Buffer) {
     const suite = TLS13_SUITES[cipherSuite];
-    if (suite === undefined) throw new WireFormatError('TLS 1.3 record', `cipher suite 0x${cipherSuite.toString(16)} is not one this reader knows`);
+    if (suite === undefined)
+      throw new WireFormatError('TLS 1.3 record', `cipher suite 0x${cipherSuite.toString(16)} is not one this reader knows`);
     this.suite = suite;
     this.key = hkdfExpandLabel(suite.hash, secret, 'key', Buffer.alloc(0), suite.keyBytes);
     this.iv = hkdfExpandLabel(suite.hash, secret, 'iv', Buffer.alloc(0), IV_BYTES);
