@@ -70,7 +70,7 @@ function servedLines(served: ServedFlightFinding | undefined, starttls: boolean)
       faults.duplicates.includes(i) && 'a repeat',
       faults.unrelated.includes(i) && 'unrelated to the chain',
       faults.rootSent === i && 'the root (not needed)',
-      faults.outOfOrder && faults.path.includes(i) && i > 0 && !inPlace(faults, i) && 'out of order',
+      faults.outOfOrder && faults.path.includes(i) && i > 0 && !inPlace(faults, i) && 'out of order: sent before the one it issued',
     ].filter((m): m is string => typeof m === 'string');
     return marks.length > 0 ? `  [${marks.join(', ')}]` : '';
   };
@@ -78,7 +78,7 @@ function servedLines(served: ServedFlightFinding | undefined, starttls: boolean)
     `as served, in the order on the wire (${how}):`,
     ...certificates.map((c, i) => `${i} ${c.subject} ← ${c.issuer}${mark(i)}`),
     ...(served.error ? [`(${served.error})`] : []),
-    'as Node orders them (leaf, then each issuer):',
+    'the chain Node built (leaf, then each issuer):',
   ];
 }
 
@@ -197,7 +197,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       name: 'chain',
       status: weak || missing ? 'failed' : untidy ? 'warning' : 'ok',
       summary: [
-        `${f.chain.length} certificate${f.chain.length === 1 ? '' : 's'} verified${f.served?.certificates ? `, ${f.served.certificates.length} sent` : ''}`,
+        `${f.served?.certificates ? `${f.served.certificates.length} sent; ` : ''}${f.chain.length} in the chain Node built`,
         ...servedLines(f.served, f.starttls !== undefined),
         ...f.chain.map(certificateLine),
         ...(f.intermediate
