@@ -6,11 +6,25 @@ import { distinguishedName } from './tls-serializer';
 
 describe('distinguishedNameText', () => {
   it('reads back the attributes a DER name holds, in their order', () => {
-    const short = { '2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.6': 'C', '0.9.2342.19200300.100.1.25': 'DC', '1.2.3.4.5': '1.2.3.4.5' } as const;
+    const short = {
+      '2.5.4.3': 'CN',
+      '2.5.4.10': 'O',
+      '2.5.4.6': 'C',
+      '0.9.2342.19200300.100.1.25': 'DC',
+      '1.2.3.4.5': '1.2.3.4.5',
+    } as const;
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...(Object.keys(short) as (keyof typeof short)[])), fc.string({ minLength: 1, maxLength: 150 })), { minLength: 1, maxLength: 4 }), (attributes) => {
-        expect(distinguishedNameText(distinguishedName(attributes))).toBe(attributes.map(([oid, value]) => `${short[oid]}=${value}`).join(', '));
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom(...(Object.keys(short) as (keyof typeof short)[])), fc.string({ minLength: 1, maxLength: 150 })),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (attributes) => {
+          expect(distinguishedNameText(distinguishedName(attributes))).toBe(
+            attributes.map(([oid, value]) => `${short[oid]}=${value}`).join(', '),
+          );
+        },
+      ),
     );
   });
 

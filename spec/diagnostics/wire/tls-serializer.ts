@@ -25,7 +25,17 @@ export function serverHello(version: number, cipherSuite: number, helloRetryRequ
     ? Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex')
     : Buffer.alloc(32, 7);
   const extensions = version === 0x0304 ? vector(2, u(43, 2), vector(2, u(0x0304, 2))) : vector(2);
-  return handshake(2, Buffer.concat([u(version === 0x0304 ? 0x0303 : version, 2), random, vector(1, Buffer.alloc(32, 1)), u(cipherSuite, 2), Buffer.from([0]), extensions]));
+  return handshake(
+    2,
+    Buffer.concat([
+      u(version === 0x0304 ? 0x0303 : version, 2),
+      random,
+      vector(1, Buffer.alloc(32, 1)),
+      u(cipherSuite, 2),
+      Buffer.from([0]),
+      extensions,
+    ]),
+  );
 }
 
 /** Certificate: TLS 1.3 entries carry an (empty, or given) extensions block. */
@@ -41,7 +51,10 @@ export function certificateRequest(version: number, names: readonly Buffer[], al
   const nameList = names.map((n) => vector(2, n));
   const schemes = vector(2, ...algorithms.map((a) => u(a, 2)));
   if (version >= 0x0304) {
-    const extensions = [Buffer.concat([u(13, 2), vector(2, schemes)]), ...(names.length > 0 ? [Buffer.concat([u(47, 2), vector(2, vector(2, ...nameList))])] : [])];
+    const extensions = [
+      Buffer.concat([u(13, 2), vector(2, schemes)]),
+      ...(names.length > 0 ? [Buffer.concat([u(47, 2), vector(2, vector(2, ...nameList))])] : []),
+    ];
     return handshake(13, Buffer.concat([vector(1), vector(2, ...extensions)]));
   }
   return handshake(13, Buffer.concat([vector(1, Buffer.from([1, 64])), ...(version >= 0x0303 ? [schemes] : []), vector(2, ...nameList)]));
@@ -65,7 +78,14 @@ export function records(type: number, stream: Buffer, cuts: readonly number[] = 
 }
 
 /** TLS 1.3 records: each piece of `stream` (cut as given) encrypted under `secret` with its inner type (22) and `padding` zeros. */
-export function encryptedRecords(cipherSuite: number, secret: Buffer, stream: Buffer, cuts: readonly number[] = [], padding = 0, innerType = 22): Buffer {
+export function encryptedRecords(
+  cipherSuite: number,
+  secret: Buffer,
+  stream: Buffer,
+  cuts: readonly number[] = [],
+  padding = 0,
+  innerType = 22,
+): Buffer {
   const suite = TLS13_SUITES[cipherSuite];
   if (suite === undefined) throw new TypeError(`no suite ${cipherSuite}`);
   const key = hkdfExpandLabel(suite.hash, secret, 'key', Buffer.alloc(0), suite.keyBytes);
@@ -95,7 +115,12 @@ export function encryptedRecords(cipherSuite: number, secret: Buffer, stream: Bu
 /** A DER distinguished name of (OID, UTF8String) attributes, one a relative name. */
 export function distinguishedName(attributes: readonly (readonly [string, string])[]): Buffer {
   const der = (tag: number, content: Buffer) => {
-    const length = content.length < 0x80 ? Buffer.from([content.length]) : content.length < 0x100 ? Buffer.from([0x81, content.length]) : Buffer.from([0x82, content.length >> 8, content.length & 0xff]);
+    const length =
+      content.length < 0x80
+        ? Buffer.from([content.length])
+        : content.length < 0x100
+          ? Buffer.from([0x81, content.length])
+          : Buffer.from([0x82, content.length >> 8, content.length & 0xff]);
     return Buffer.concat([Buffer.from([tag]), length, content]);
   };
   const oid = (text: string) => {
@@ -112,5 +137,10 @@ export function distinguishedName(attributes: readonly (readonly [string, string
     }
     return der(0x06, Buffer.from(bytes));
   };
-  return der(0x30, Buffer.concat(attributes.map(([type, value]) => der(0x31, der(0x30, Buffer.concat([oid(type), der(0x0c, Buffer.from(value, 'utf8'))]))))));
+  return der(
+    0x30,
+    Buffer.concat(
+      attributes.map(([type, value]) => der(0x31, der(0x30, Buffer.concat([oid(type), der(0x0c, Buffer.from(value, 'utf8'))])))),
+    ),
+  );
 }

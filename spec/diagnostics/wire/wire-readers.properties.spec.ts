@@ -28,10 +28,29 @@ const version = fc.constantFrom(0x0301, 0x0302, 0x0303, 0x0304);
 /** A valid TLS 1.2 and TLS 1.3 flight, to mutate. */
 const secret = randomBytes(32);
 const validFlights = [
-  records(22, Buffer.concat([serverHello(0x0303, 0xc02b), certificate([randomBytes(80), randomBytes(60)], false), certificateRequest(0x0303, [distinguishedName([['2.5.4.3', 'CA']])], [0x0403]), handshake(14, Buffer.alloc(0))]), [30, 50]),
+  records(
+    22,
+    Buffer.concat([
+      serverHello(0x0303, 0xc02b),
+      certificate([randomBytes(80), randomBytes(60)], false),
+      certificateRequest(0x0303, [distinguishedName([['2.5.4.3', 'CA']])], [0x0403]),
+      handshake(14, Buffer.alloc(0)),
+    ]),
+    [30, 50],
+  ),
   Buffer.concat([
     records(22, serverHello(0x0304, 0x1301)),
-    encryptedRecords(0x1301, secret, Buffer.concat([handshake(8, Buffer.from([0, 0])), certificateRequest(0x0304, [distinguishedName([['2.5.4.3', 'CA']])], [0x0403]), certificate([randomBytes(80)], true), handshake(20, Buffer.alloc(32))]), [40]),
+    encryptedRecords(
+      0x1301,
+      secret,
+      Buffer.concat([
+        handshake(8, Buffer.from([0, 0])),
+        certificateRequest(0x0304, [distinguishedName([['2.5.4.3', 'CA']])], [0x0403]),
+        certificate([randomBytes(80)], true),
+        handshake(20, Buffer.alloc(32)),
+      ]),
+      [40],
+    ),
   ]),
 ];
 
@@ -45,7 +64,14 @@ describe('the wire readers on hostile bytes', () => {
         onlyWireErrors(() => distinguishedNameText(input));
         onlyWireErrors(() => new RecordSplitter().push(input));
         onlyWireErrors(() => new HandshakeReassembler(1000).push(input));
-        onlyWireErrors(() => new Tls13RecordDecrypter(0x1301, secret).decrypt({ type: 23, version: 0x0303, header: Buffer.from([23, 3, 3, 0, 0]), fragment: input }));
+        onlyWireErrors(() =>
+          new Tls13RecordDecrypter(0x1301, secret).decrypt({
+            type: 23,
+            version: 0x0303,
+            header: Buffer.from([23, 3, 3, 0, 0]),
+            fragment: input,
+          }),
+        );
       }),
       { numRuns: 600 },
     );
@@ -59,19 +85,28 @@ describe('the wire readers on hostile bytes', () => {
       { numRuns: 400 },
     );
     fc.assert(
-      fc.property(fc.constantFrom(...validFlights), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(), (flight, changes, cut) => {
-        const mutated = Buffer.from(flight);
-        for (const [at, value] of changes) mutated[at % mutated.length] = value;
-        expect(() => readServerFlight([mutated], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).not.toThrow();
-        const shortened = flight.subarray(0, cut % flight.length);
-        expect(() => readServerFlight([shortened], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).not.toThrow();
-      }),
+      fc.property(
+        fc.constantFrom(...validFlights),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        (flight, changes, cut) => {
+          const mutated = Buffer.from(flight);
+          for (const [at, value] of changes) mutated[at % mutated.length] = value;
+          expect(() => readServerFlight([mutated], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).not.toThrow();
+          const shortened = flight.subarray(0, cut % flight.length);
+          expect(() => readServerFlight([shortened], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).not.toThrow();
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('the valid flights read without an error (the mutations start from real input)', () => {
-    for (const flight of validFlights) expect(readServerFlight([flight], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).toMatchObject({ complete: true, certificateRequest: { certificateAuthorities: [expect.any(Buffer)] } });
+    for (const flight of validFlights)
+      expect(readServerFlight([flight], { maxMessageBytes: 4096, serverHandshakeSecret: secret })).toMatchObject({
+        complete: true,
+        certificateRequest: { certificateAuthorities: [expect.any(Buffer)] },
+      });
   });
 
   it('ByteReader checks every length against what remains', () => {
@@ -88,21 +123,26 @@ describe('record splitting and handshake reassembly', () => {
 
   it('any chunking of the byte stream gives the same records, and any record cutting the same messages', () => {
     fc.assert(
-      fc.property(fc.array(message, { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), (messages, recordCuts, chunkPoints) => {
-        const stream = Buffer.concat(messages.map((m) => handshake(m.type, m.body)));
-        const wire = records(22, stream, recordCuts);
-        const points = [...new Set(chunkPoints.map((p) => p % (wire.length + 1)))].sort((a, b) => a - b);
-        const splitter = new RecordSplitter();
-        const reassembler = new HandshakeReassembler(1000);
-        const got = [];
-        let at = 0;
-        for (const point of [...points, wire.length]) {
-          for (const record of splitter.push(wire.subarray(at, point))) got.push(...reassembler.push(record.fragment));
-          at = point;
-        }
-        expect(got).toEqual(messages);
-        expect([splitter.pending, reassembler.pending]).toEqual([0, 0]);
-      }),
+      fc.property(
+        fc.array(message, { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (messages, recordCuts, chunkPoints) => {
+          const stream = Buffer.concat(messages.map((m) => handshake(m.type, m.body)));
+          const wire = records(22, stream, recordCuts);
+          const points = [...new Set(chunkPoints.map((p) => p % (wire.length + 1)))].sort((a, b) => a - b);
+          const splitter = new RecordSplitter();
+          const reassembler = new HandshakeReassembler(1000);
+          const got = [];
+          let at = 0;
+          for (const point of [...points, wire.length]) {
+            for (const record of splitter.push(wire.subarray(at, point))) got.push(...reassembler.push(record.fragment));
+            at = point;
+          }
+          expect(got).toEqual(messages);
+          expect([splitter.pending, reassembler.pending]).toEqual([0, 0]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
