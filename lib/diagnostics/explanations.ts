@@ -592,7 +592,7 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
   },
   ERR_RXTLS_WIRE_MALFORMED: {
     cause: (d) => `The server's handshake bytes${at(d)} do not parse as TLS${d.reason ? `: ${d.reason}` : ''}.`,
-    fix: 'node:tls judges the connection itself, not this reading; if it connects, report the bytes (a capture) as an rxtls bug, otherwise the server, or something in between, sends a corrupt handshake.',
+    fix: "Node's TLS judges the connection, not this reading: if it connects, report the bytes (a capture) as an rxtls bug; if not, the server, or something in between, sends a corrupt handshake.",
   },
   ERR_RXTLS_RUNTIME_UNSUPPORTED: {
     cause: (d) =>
