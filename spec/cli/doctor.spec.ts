@@ -153,6 +153,15 @@ describe('rxtls doctor: the report', () => {
       expect.objectContaining({ subject: 'CN=rxtls test root CA', isCA: true, selfIssued: true }),
     ]);
     expect(step('chain')?.facts['anchor']).toEqual({ subject: 'CN=rxtls test root CA', public: false });
+    // The chain as served, read off the wire (TLS 1.3: decrypted): the leaf alone, tidy.
+    expect(step('chain')?.facts['served']).toEqual({
+      status: 'read',
+      complete: true,
+      protocol: 'TLSv1.3',
+      certificates: [expect.objectContaining({ subject: 'CN=localhost', issuer: 'CN=rxtls test root CA', selfSigned: false, isCA: false })],
+      faults: { path: [0], outOfOrder: false, duplicates: [], unrelated: [] },
+    });
+    expect(step('client-certificate')).toMatchObject({ status: 'ok', facts: { required: false, requested: false } });
     expect(step('resumption')).toMatchObject({ status: 'ok', facts: { status: 'resumed' } });
     // A private root is all there is to say of it: a warning, and the exit status of a verified connection.
     expect(report.verdict).toMatchObject({ status: 'warning', exitCode: 0 });

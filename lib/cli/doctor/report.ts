@@ -57,7 +57,7 @@ function certificateLine(c: CertificateFacts, depth: number): string {
 }
 
 /** The chain as served, one line a certificate in wire order, each fault marked. */
-function servedLines(served: ServedFlightFinding | undefined, starttls: boolean): string[] {
+function servedLines(served: ServedFlightFinding | undefined, starttls: boolean, leaf: CertificateFacts | undefined): string[] {
   if (served === undefined) return starttls ? ['as served: not read (a STARTTLS upgrade is not tapped)'] : [];
   const how =
     served.protocol === 'TLSv1.3' ? `${served.protocol}, decrypted with this probe's own handshake secret` : (served.protocol ?? '?');
@@ -78,6 +78,10 @@ function servedLines(served: ServedFlightFinding | undefined, starttls: boolean)
     `as served, in the order on the wire (${how}):`,
     ...certificates.map((c, i) => `${i} ${c.subject} ← ${c.issuer}${mark(i)}`),
     ...(served.error ? [`(${served.error})`] : []),
+    // The wire probe is a handshake of its own: a server behind a balancer may answer it with another certificate.
+    ...(leaf && certificates[0] && certificates[0].fingerprint256 !== leaf.fingerprint256
+      ? ['(this handshake got another certificate than the one verified above: several servers behind one address?)']
+      : []),
     'the chain Node built (leaf, then each issuer):',
   ];
 }
@@ -198,7 +202,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       status: weak || missing ? 'failed' : untidy ? 'warning' : 'ok',
       summary: [
         `${f.served?.certificates ? `${f.served.certificates.length} sent; ` : ''}${f.chain.length} in the chain Node built`,
-        ...servedLines(f.served, f.starttls !== undefined),
+        ...servedLines(f.served, f.starttls !== undefined, f.chain[0]),
         ...f.chain.map(certificateLine),
         ...(f.intermediate
           ? [
