@@ -236,3 +236,10 @@ export const DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS = 15_000;
  * answers a no-op within a round trip or two.
  */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/**
+ * The most bytes of the server's first flight `rxtls doctor` records to read the chain as
+ * served and a CertificateRequest off the wire: 256 KiB. A chain of a dozen RSA-4096
+ * certificates is under 32 KiB; beyond the bound the recording stops and the report says so.
+ */
+export const DEFAULT_DOCTOR_MAX_FLIGHT_BYTES = 262_144;

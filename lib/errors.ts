@@ -225,6 +225,14 @@ export type BinaryFrameErrorCode = (typeof BINARY_FRAME_ERROR_CODES)[number];
  * - `ERR_RXTLS_SNI_REQUIRED` — the handshake works with SNI and fails without it (a warning).
  * - `ERR_RXTLS_PRIVATE_ROOT` — the chain verified, but through a CA that is not one of the
  *   public roots: a private CA, or a proxy or antivirus that intercepts TLS (a warning).
+ * - `ERR_RXTLS_CHAIN_OUT_OF_ORDER` — the server sends its chain in another order than leaf,
+ *   then each certificate's issuer (a warning: strict clients stop at the first that does not fit).
+ * - `ERR_RXTLS_CHAIN_DUPLICATE` — the server sends one certificate of its chain twice (a warning).
+ * - `ERR_RXTLS_CHAIN_UNRELATED` — the server sends a certificate that is not on its leaf's path
+ *   (a warning).
+ * - `ERR_RXTLS_CHAIN_ROOT_SENT` — the server sends the root too: harmless, bytes wasted (a warning).
+ * - `ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL` — the server asks for a client certificate without
+ *   requiring one (a warning: browsers may prompt their users to choose one).
  *
  * @example
  * ```ts
@@ -239,6 +247,11 @@ export const DIAGNOSIS_CODES = [
   'ERR_RXTLS_LEGACY_TLS_ONLY',
   'ERR_RXTLS_SNI_REQUIRED',
   'ERR_RXTLS_PRIVATE_ROOT',
+  'ERR_RXTLS_CHAIN_OUT_OF_ORDER',
+  'ERR_RXTLS_CHAIN_DUPLICATE',
+  'ERR_RXTLS_CHAIN_UNRELATED',
+  'ERR_RXTLS_CHAIN_ROOT_SENT',
+  'ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL',
 ] as const;
 
 /**
@@ -254,7 +267,8 @@ export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
 /**
  * Every code rxtls itself invents, of any error class: the transport codes, the class codes
- * (`ERR_RXTLS_INVALID_OPTION`, `ERR_RXTLS_WRITE_BUFFER_FULL`, `ERR_RXTLS_RUNTIME_UNSUPPORTED`) and
+ * (`ERR_RXTLS_INVALID_OPTION`, `ERR_RXTLS_WRITE_BUFFER_FULL`, `ERR_RXTLS_RUNTIME_UNSUPPORTED`,
+ * `ERR_RXTLS_WIRE_MALFORMED` of the doctor's readers of handshake bytes) and
  * the framing codes, and the codes of a diagnosis ({@link DIAGNOSIS_CODES}). All are `ERR_RXTLS_<CONDITION>`.
  *
  * @example
@@ -269,6 +283,7 @@ export const RXTLS_ERROR_CODES = [
   'ERR_RXTLS_INVALID_TARGET',
   'ERR_RXTLS_WRITE_BUFFER_FULL',
   'ERR_RXTLS_RUNTIME_UNSUPPORTED',
+  'ERR_RXTLS_WIRE_MALFORMED',
   ...FRAME_ERROR_CODES,
   ...BINARY_FRAME_ERROR_CODES,
   ...DIAGNOSIS_CODES,

@@ -13,8 +13,9 @@ export const DOCTOR_USAGE = `usage: rxtls doctor HOST[:PORT] [options]   (port $
 
 Probes the server step by step — DNS (every A/AAAA), TCP per address, whether the port speaks
 TLS or plaintext (and which protocol), the TLS versions it accepts, SNI, the chain as served
-(a missing intermediate is fetched by its AIA URL, for the diagnosis only), validity, the name,
-key sizes and signature algorithms, client certificates, resumption — and says what is wrong
+(in the order on the wire; a missing intermediate is fetched by its AIA URL, for the diagnosis
+only), validity, the name, key sizes and signature algorithms, client certificates (required or
+requested), resumption — and says what is wrong
 and how to fix it, most important first. It sends no application data.
 
   --ca FILE|DIR          trust these CAs instead of Node's root store

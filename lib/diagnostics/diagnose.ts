@@ -7,7 +7,8 @@
  */
 import { explain, explainCode, type Explanation } from './explain';
 import type { ExplanationDetails } from './explanations';
-import type { CertificateFacts, DoctorFindings, HandshakeFinding } from './doctor-findings';
+import type { CertificateFacts, DoctorFindings, HandshakeFinding, ServedFlightFinding } from './doctor-findings';
+import { servedChainFaults } from './served-chain';
 
 export type {
   CertificateFacts,
@@ -18,6 +19,8 @@ export type {
   PlaintextFinding,
   PlaintextProtocol,
   ProbeError,
+  ServedCertificate,
+  ServedFlightFinding,
   TcpFinding,
   VersionFinding,
 } from './doctor-findings';
@@ -130,7 +133,7 @@ export function diagnose(findings: DoctorFindings): Verdict {
   if (tls.status === 'failed' && tls.peer === undefined) return verdictOf([...handshakeFailure(findings, tls, target), ...problems]);
   if (tls.status === 'failed' && tls.error) {
     // The handshake finished, then the server closed: it wants a client certificate, or refused ours.
-    return verdictOf([problem(tls.error.code, { target, reason: tls.error.message }), ...problems]);
+    return verdictOf([problem(tls.error.code, { target, reason: tls.error.message }, requestNotes(findings.served)), ...problems]);
   }
   const certificateProblems = tls.status === 'rejected' ? certificateFailure(findings, tls, now) : [];
   const warnings = serverWarnings(findings, tls, target);
@@ -180,7 +183,7 @@ function handshakeFailure(findings: DoctorFindings, tls: HandshakeFinding, targe
       ]),
     ];
   const notes = VERSION_CODES.has(code) && accepted.length > 0 ? [`Offered alone, the server accepted ${accepted.join(', ')}.`] : [];
-  return [problem(code, { target, reason: tls.error?.message }, notes)];
+  return [problem(code, { target, reason: tls.error?.message }, [...notes, ...requestNotes(findings.served)])];
 }
 
 /** The certificate problems, in explain()'s order, each with what the diagnosis adds. */
@@ -297,6 +300,18 @@ function serverWarnings(findings: DoctorFindings, tls: HandshakeFinding, target:
         'warning',
       ),
     );
+  const request = findings.served?.certificateRequest;
+  // Verified without sending one: what the server asked for was optional.
+  if (tls.status === 'verified' && request !== undefined)
+    warnings.push(
+      problem(
+        'ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL',
+        { target, certificateAuthorities: request.certificateAuthorities },
+        [...requestNotes(findings.served), 'The handshake completed without a client certificate.'],
+        'warning',
+      ),
+    );
+  warnings.push(...servedChainWarnings(findings.served, target));
   const anchor = findings.anchor;
   if (tls.status === 'verified' && anchor !== undefined && !anchor.public)
     warnings.push(
@@ -321,4 +336,54 @@ function interceptionNote(subject: string): string {
   return INTERCEPTION_NAMES.test(subject)
     ? `Its name ("${subject}") is the kind an interception product (a TLS-inspecting proxy or antivirus) gives its CA: this connection is most likely being re-signed on its way.`
     : `Its name ("${subject}") does not say whether it is a private CA or an interception product's.`;
+}
+
+/** What the server's CertificateRequest (read off the wire) says, for the problems about client certificates. */
+function requestNotes(served: ServedFlightFinding | undefined): string[] {
+  const request = served?.certificateRequest;
+  if (request === undefined) return [];
+  const names = request.certificateAuthorities;
+  return [
+    `The server sent a CertificateRequest (read off the wire${served?.protocol ? `, ${served.protocol}` : ''}) accepting ${names.length === 0 ? 'a certificate from any CA (it names none)' : `certificates issued by ${names.map((n) => `"${n}"`).join(', ')}`}.`,
+  ];
+}
+
+/** The faults of the chain as it came over the wire: out of order, repeated, unrelated, the root sent. */
+function servedChainWarnings(served: ServedFlightFinding | undefined, target: string): DiagnosedProblem[] {
+  const certificates = served?.certificates;
+  if (certificates === undefined || certificates.length === 0) return [];
+  const faults = servedChainFaults(certificates);
+  const order = certificates.map((c) => c.subject);
+  const subject = (i: number) => certificates[i]?.subject ?? '?';
+  const warnings: DiagnosedProblem[] = [];
+  if (faults.outOfOrder)
+    warnings.push(
+      problem(
+        'ERR_RXTLS_CHAIN_OUT_OF_ORDER',
+        { target, served: order },
+        [`The order that would fit: ${faults.path.map((i) => `"${subject(i)}"`).join(', then ')}.`],
+        'warning',
+      ),
+    );
+  for (const i of faults.duplicates)
+    warnings.push(
+      problem(
+        'ERR_RXTLS_CHAIN_DUPLICATE',
+        { target, subject: subject(i), served: order },
+        [`It is sent again at position ${i}.`],
+        'warning',
+      ),
+    );
+  for (const i of faults.unrelated)
+    warnings.push(
+      problem(
+        'ERR_RXTLS_CHAIN_UNRELATED',
+        { target, subject: subject(i), issuer: certificates[i]?.issuer, served: order },
+        [`It is sent at position ${i}, issued by "${certificates[i]?.issuer ?? '?'}".`],
+        'warning',
+      ),
+    );
+  if (faults.rootSent !== undefined)
+    warnings.push(problem('ERR_RXTLS_CHAIN_ROOT_SENT', { target, subject: subject(faults.rootSent), served: order }, [], 'warning'));
+  return warnings;
 }

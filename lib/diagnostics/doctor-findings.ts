@@ -210,6 +210,64 @@ export interface IntermediateFinding {
 }
 
 /**
+ * One certificate as the server sent it, in the order it sent them (read off the wire).
+ *
+ * @example
+ * ```ts
+ * import type { ServedCertificate } from 'rxtls';
+ * const line = (c: ServedCertificate, i: number) => `${i} ${c.subject} ← ${c.issuer}`;
+ * ```
+ */
+export interface ServedCertificate {
+  /** Its subject, as OpenSSL prints it (`unreadable` if the bytes are no certificate). */
+  readonly subject: string;
+  /** Its issuer's name. */
+  readonly issuer: string;
+  /** Its SHA-256 fingerprint (colon-separated hex). */
+  readonly fingerprint256: string;
+  /** Whether it is signed by its own key (a root, or a self-signed leaf). */
+  readonly selfSigned: boolean;
+  /** Whether its basic constraints make it a CA. */
+  readonly isCA: boolean;
+  /** The position (from 0) of the first certificate sent whose key signed this one, if the server sent its issuer. */
+  readonly issuerIndex?: number;
+}
+
+/**
+ * The server's first flight as it came over the wire, recorded during a handshake of the
+ * doctor's own and read by rxtls's parsers: the chain in the order sent, and the
+ * CertificateRequest if the server asked for a client certificate. TLS 1.3 encrypts both; the
+ * doctor decrypts them with that handshake's own secret, which never leaves the probe.
+ *
+ * @example
+ * ```ts
+ * import type { ServedFlightFinding } from 'rxtls';
+ * const asServed = (s: ServedFlightFinding) => (s.certificates ?? []).map((c) => c.subject).join(' | ');
+ * ```
+ */
+export interface ServedFlightFinding {
+  /** `read`: the flight was read (`complete` says whether to its end); `encrypted`: TLS 1.3 without a secret to read it; `unreadable`: the bytes did not parse (`error`); `failed`: no handshake. */
+  readonly status: 'read' | 'encrypted' | 'unreadable' | 'failed';
+  /** The version the server chose (`TLSv1.3`). */
+  readonly protocol?: string;
+  /** The certificates in the order sent; absent if no Certificate message was read (a resumed session). */
+  readonly certificates?: readonly ServedCertificate[];
+  /** Whether the server asked for a client certificate, and what it accepts. */
+  readonly certificateRequest?: {
+    /** The CAs it names, as text (none: any). */
+    readonly certificateAuthorities: readonly string[];
+    /** The signature schemes it accepts (`ecdsa_secp256r1_sha256`, …). */
+    readonly signatureAlgorithms: readonly string[];
+  };
+  /** Whether the end of the flight was read (ServerHelloDone, or TLS 1.3's Finished). */
+  readonly complete: boolean;
+  /** Set when the recording stopped at its bound (`DEFAULT_DOCTOR_MAX_FLIGHT_BYTES`): what came later was not read. */
+  readonly truncatedAtBytes?: number;
+  /** Why reading stopped early, or why there was no handshake. */
+  readonly error?: string;
+}
+
+/**
  * Everything `rxtls doctor` found about one `HOST:PORT`.
  *
  * @example
@@ -248,6 +306,8 @@ export interface DoctorFindings {
   readonly withoutSni?: HandshakeFinding;
   /** The facts of each certificate, leaf first, as Node gives the chain. */
   readonly chain?: readonly CertificateFacts[];
+  /** The server's first flight read off the wire: the chain as served (in its order), a CertificateRequest. */
+  readonly served?: ServedFlightFinding;
   /** The intermediate the chain lacked, fetched by its AIA URL. */
   readonly intermediate?: IntermediateFinding;
   /** The root the chain ends at, and whether it is one of the public roots Node ships. */

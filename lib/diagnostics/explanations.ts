@@ -62,6 +62,10 @@ export interface ExplanationDetails {
   readonly greeting?: string;
   /** A diagnosis: the TLS versions the server accepted when each was offered alone. */
   readonly versions?: readonly string[];
+  /** A diagnosis: the subjects of the certificates the server sent, in the order it sent them (read off the wire). */
+  readonly served?: readonly string[];
+  /** A diagnosis: the CAs a server that asks for a client certificate says it accepts (none: any). */
+  readonly certificateAuthorities?: readonly string[];
   /** The other problems of a `certFailed`, after the one explained, in the same order of importance. */
   readonly otherProblems?: readonly ExplainedProblem[];
 }
@@ -547,6 +551,31 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     fix: 'If you expected a public certificate for this host, compare its fingerprint from another network; programs that trust only the public roots will reject this certificate.',
   },
 
+  ERR_RXTLS_CHAIN_OUT_OF_ORDER: {
+    cause: (d) =>
+      `The server${at(d)} sends its certificates out of order${d.served ? ` (${d.served.map((s) => `"${s}"`).join(', then ')})` : ''}: after its own certificate, each one should be the issuer of the one before it.`,
+    fix: "Order the server's chain file: its own certificate first, then the intermediate that issued it, then that one's issuer; OpenSSL and Node reorder, but stricter clients may stop at the first certificate that does not fit.",
+  },
+  ERR_RXTLS_CHAIN_DUPLICATE: {
+    cause: (d) => `The server${at(d)} sends ${d.subject ? `"${d.subject}"` : 'a certificate'} more than once in its chain.`,
+    fix: "Remove the repeated certificate from the server's chain file: every handshake carries it twice, and some clients refuse such a chain.",
+  },
+  ERR_RXTLS_CHAIN_UNRELATED: {
+    cause: (d) =>
+      `The server${at(d)} sends ${d.subject ? `"${d.subject}"` : 'a certificate'} in its chain, which issued none of the certificates on its own certificate's path.`,
+    fix: "Remove it from the server's chain file (often an old intermediate, or another site's certificate): send only the server's certificate and the intermediates that lead from it to the root.",
+  },
+  ERR_RXTLS_CHAIN_ROOT_SENT: {
+    cause: (d) =>
+      `The server${at(d)} sends the root ${d.subject ? `"${d.subject}" ` : ''}too: harmless, since a client trusts a root only from its own store, but every handshake carries its bytes for nothing.`,
+    fix: "Leave the root out of the server's chain file; keep its own certificate and the intermediates.",
+  },
+  ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL: {
+    cause: (d) =>
+      `The server${at(d)} asks for a client certificate without requiring one${d.certificateAuthorities && d.certificateAuthorities.length > 0 ? ` (issued by ${d.certificateAuthorities.map((ca) => `"${ca}"`).join(' or ')})` : ''}: clients without one connect anyway, but a browser may ask its user to pick a certificate.`,
+    fix: 'Nothing to do if some clients are meant to identify themselves with a certificate (give it with cert and key, --cert FILE --key FILE); otherwise the server should stop asking (nginx ssl_verify_client off, Apache SSLVerifyClient none).',
+  },
+
   // ── the other classes ───────────────────────────────────────────────────────────────────────
   ERR_RXTLS_INVALID_OPTION: {
     cause: (d) => `The option ${d.option ? `"${d.option}"` : 'given'} is missing or wrong${d.reason ? `: ${d.reason}` : ''}.`,
@@ -560,6 +589,10 @@ export const EXPLANATIONS: Readonly<Record<ExplainedCode, ExplanationEntry>> = {
     cause: (d) =>
       `More bytes were written than maxPendingWriteBytes${d.limit === undefined ? '' : ` (${d.limit})`} allows: the writer ignored backpressure.`,
     fix: 'When write() returns false, wait for writer.drain() before writing more; or raise maxPendingWriteBytes.',
+  },
+  ERR_RXTLS_WIRE_MALFORMED: {
+    cause: (d) => `The server's handshake bytes${at(d)} do not parse as TLS${d.reason ? `: ${d.reason}` : ''}.`,
+    fix: "Node's TLS judges the connection, not this reading: if it connects, report the bytes (a capture) as an rxtls bug; if not, the server, or something in between, sends a corrupt handshake.",
   },
   ERR_RXTLS_RUNTIME_UNSUPPORTED: {
     cause: (d) =>

@@ -36,6 +36,10 @@ export interface Expected {
   readonly fix: RegExp;
   /** A note of the diagnosis (any of the top problem's notes). */
   readonly note?: RegExp;
+  /** Other codes the verdict must list after the top one. */
+  readonly also?: readonly string[];
+  /** The version of the server's flight the wire probe read (and, for TLS 1.3, decrypted). */
+  readonly wire?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** One broken server, started. */
@@ -144,6 +148,26 @@ async function opensslServer(kit: Kit, credentials: TestCredentials, flags: read
     throw error;
   });
   return { args: [`127.0.0.1:${port}`, '--servername', 'localhost', '--ca', kit.caFile, ...TIMEOUT], stop: () => server.stop() };
+}
+
+/** The first PEM block of `pem` (an issued authority's `cert` carries its issuers after it). */
+function firstPem(pem: string): string {
+  return pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + '-----END CERTIFICATE-----\n'.length);
+}
+
+/** A leaf for localhost under two intermediates (root → one → two → leaf), each certificate alone. */
+async function twoIntermediates(kit: Kit): Promise<{ leaf: TestCredentials; one: string; two: string }> {
+  const one = await kit.pki.ca.issue({ ca: true, commonName: 'rxtls doctor intermediate one' });
+  const two = await one.issue({ ca: true, commonName: 'rxtls doctor intermediate two' });
+  const leaf = await two.issue();
+  return { leaf: { ...leaf, cert: firstPem(leaf.cert) }, one: firstPem(one.cert), two: firstPem(two.cert) };
+}
+
+/** `openssl s_server` with a chain file (-cert_chain) written from `chain`, sent in that order. */
+async function opensslWithChain(kit: Kit, leaf: TestCredentials, chain: string, flags: readonly string[]): Promise<RunningFixture> {
+  const chainFile = join(kit.dir, `chain-${++opensslServers}.pem`);
+  await writeFile(chainFile, chain);
+  return opensslServer(kit, leaf, ['-cert_chain', chainFile, ...flags]);
 }
 
 /** A scripted plaintext server: greets, and answers each line with `reply(line)`. */
@@ -367,8 +391,87 @@ export const FIXTURES: readonly Fixture[] = [
       exit: 1,
       cause: /requires a client certificate/,
       fix: /--cert FILE --key FILE/,
+      note: /sent a CertificateRequest \(read off the wire, TLSv1\.3\) accepting certificates issued by "CN=rxtls test root CA"/,
+      wire: 'TLSv1.3',
     },
     start: async (kit) => opensslServer(kit, await kit.pki.leaf(), ['-Verify', '1', '-CAfile', kit.caFile]),
+  },
+  {
+    name: 'client certificate requested, optional, TLS 1.3 (openssl s_server -verify)',
+    needs: { command: 'openssl', versionArgs: ['version'], aptPackage: 'openssl' },
+    expected: {
+      code: 'ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL',
+      exit: 0,
+      cause: /asks for a client certificate without requiring one \(issued by "CN=rxtls test root CA"\)/,
+      fix: /stop asking/,
+      note: /sent a CertificateRequest \(read off the wire, TLSv1\.3\) accepting certificates issued by "CN=rxtls test root CA"/,
+      wire: 'TLSv1.3',
+    },
+    start: async (kit) => opensslServer(kit, await kit.pki.leaf(), ['-verify', '1', '-CAfile', kit.caFile]),
+  },
+  {
+    name: 'client certificate requested, optional, TLS 1.2 (openssl s_server -tls1_2 -verify)',
+    needs: { command: 'openssl', versionArgs: ['version'], aptPackage: 'openssl' },
+    expected: {
+      code: 'ERR_RXTLS_CLIENT_CERTIFICATE_OPTIONAL',
+      exit: 0,
+      cause: /asks for a client certificate without requiring one \(issued by "CN=rxtls test root CA"\)/,
+      fix: /stop asking/,
+      note: /sent a CertificateRequest \(read off the wire, TLSv1\.2\)/,
+      wire: 'TLSv1.2',
+    },
+    start: async (kit) => opensslServer(kit, await kit.pki.leaf(), ['-tls1_2', '-verify', '1', '-CAfile', kit.caFile]),
+  },
+  {
+    name: 'chain out of order, TLS 1.3 (node:tls, the PEMs concatenated in the wrong order)',
+    expected: {
+      code: 'ERR_RXTLS_CHAIN_OUT_OF_ORDER',
+      exit: 0,
+      cause: /out of order \("CN=localhost", then "CN=rxtls doctor intermediate one", then "CN=rxtls doctor intermediate two"\)/,
+      fix: /Order the server's chain file/,
+      note: /order that would fit: "CN=localhost", then "CN=rxtls doctor intermediate two", then "CN=rxtls doctor intermediate one"/,
+      wire: 'TLSv1.3',
+    },
+    start: async (kit) => {
+      const { leaf, one, two } = await twoIntermediates(kit);
+      return tlsFixture(kit, { ...leaf, cert: `${leaf.cert}${one}${two}` });
+    },
+  },
+  {
+    name: 'chain out of order, TLS 1.2 (openssl s_server -tls1_2 -cert_chain)',
+    needs: { command: 'openssl', versionArgs: ['version'], aptPackage: 'openssl' },
+    expected: {
+      code: 'ERR_RXTLS_CHAIN_OUT_OF_ORDER',
+      exit: 0,
+      cause: /out of order \("CN=localhost", then "CN=rxtls doctor intermediate one", then "CN=rxtls doctor intermediate two"\)/,
+      fix: /Order the server's chain file/,
+      wire: 'TLSv1.2',
+    },
+    start: async (kit) => {
+      const { leaf, one, two } = await twoIntermediates(kit);
+      return opensslWithChain(kit, leaf, `${one}${two}`, ['-tls1_2']);
+    },
+  },
+  {
+    name: 'chain with a repeat, a stray and the root (node:tls)',
+    expected: {
+      code: 'ERR_RXTLS_CHAIN_DUPLICATE',
+      exit: 0,
+      cause: /sends "CN=rxtls doctor intermediate one" more than once/,
+      fix: /Remove the repeated certificate/,
+      note: /sent again at position 2/,
+      also: ['ERR_RXTLS_CHAIN_UNRELATED', 'ERR_RXTLS_CHAIN_ROOT_SENT'],
+      wire: 'TLSv1.3',
+    },
+    start: async (kit) => {
+      const one = await kit.pki.ca.issue({ ca: true, commonName: 'rxtls doctor intermediate one' });
+      const leaf = await one.issue();
+      const stray = await kit.pki.otherAuthority();
+      return tlsFixture(kit, {
+        ...leaf,
+        cert: `${firstPem(leaf.cert)}${firstPem(one.cert)}${firstPem(one.cert)}${firstPem(stray.cert)}${kit.pki.ca.cert}`,
+      });
+    },
   },
   {
     name: 'a server that never answers',

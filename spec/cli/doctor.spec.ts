@@ -89,6 +89,18 @@ describe('rxtls doctor on broken servers', () => {
     expect(top?.cause).toMatch(fixture.expected.cause);
     expect(top?.fix).toMatch(fixture.expected.fix);
     if (fixture.expected.note) expect(top?.notes.join('\n')).toMatch(fixture.expected.note);
+    if (fixture.expected.also)
+      expect(report.verdict.problems.map((p) => p.code)).toEqual(expect.arrayContaining([...fixture.expected.also]));
+    if (fixture.expected.wire) {
+      // Read off the wire by the doctor's own parsers (TLS 1.3: decrypted), not node:tls's summary.
+      const served =
+        report.steps.find((s) => s.name === 'chain')?.facts['served'] ?? report.steps.find((s) => s.name === 'client-certificate')?.facts;
+      expect(served).toMatchObject(
+        report.steps.some((s) => s.name === 'chain')
+          ? { status: 'read', complete: true, protocol: fixture.expected.wire }
+          : { requested: true },
+      );
+    }
     // Never the advice the doctor exists to replace.
     for (const problem of report.verdict.problems)
       expect(`${problem.cause} ${problem.fix} ${problem.notes.join(' ')}`).not.toMatch(
@@ -141,6 +153,15 @@ describe('rxtls doctor: the report', () => {
       expect.objectContaining({ subject: 'CN=rxtls test root CA', isCA: true, selfIssued: true }),
     ]);
     expect(step('chain')?.facts['anchor']).toEqual({ subject: 'CN=rxtls test root CA', public: false });
+    // The chain as served, read off the wire (TLS 1.3: decrypted): the leaf alone, tidy.
+    expect(step('chain')?.facts['served']).toEqual({
+      status: 'read',
+      complete: true,
+      protocol: 'TLSv1.3',
+      certificates: [expect.objectContaining({ subject: 'CN=localhost', issuer: 'CN=rxtls test root CA', selfSigned: false, isCA: false })],
+      faults: { path: [0], outOfOrder: false, duplicates: [], unrelated: [] },
+    });
+    expect(step('client-certificate')).toMatchObject({ status: 'ok', facts: { required: false, requested: false } });
     expect(step('resumption')).toMatchObject({ status: 'ok', facts: { status: 'resumed' } });
     // A private root is all there is to say of it: a warning, and the exit status of a verified connection.
     expect(report.verdict).toMatchObject({ status: 'warning', exitCode: 0 });

@@ -15,6 +15,7 @@ import { handshakeProbe, type HandshakeProbe } from './handshake-probe';
 import { fetchMissingIntermediate, trustedCertificates } from './missing-intermediate';
 import { lookupAll, tcpProbe } from './network-probes';
 import { plaintextProbe } from './plaintext-probe';
+import { wireProbe } from './wire-probe';
 
 /** What to probe. */
 export interface DoctorTarget {
@@ -74,6 +75,9 @@ export async function probeServer(target: DoctorTarget): Promise<DoctorFindings>
     sniName !== undefined && !speaksPlaintext && !silent
       ? await handshakeProbe({ ...probe, servername: undefined }).then(({ ticketBytes: _t, resumed: _r, ...finding }) => finding)
       : undefined;
+  // The chain as served, off the wire: a handshake of its own (STARTTLS upgrades are not tapped).
+  const served =
+    !speaksPlaintext && !silent && starttls === undefined ? await wireProbe({ address, port, servername: sniName, timeoutMs }) : undefined;
   const chain = (tls.peer?.chain ?? []).map((c) => certificateFacts(c.pem, now));
   const last = tls.peer?.chain.at(-1);
   const lastFacts = chain.at(-1);
@@ -100,6 +104,7 @@ export async function probeServer(target: DoctorTarget): Promise<DoctorFindings>
     ...(versions.length > 0 && { versions }),
     ...(withoutSni && { withoutSni }),
     ...(chain.length > 0 && { chain }),
+    ...(served && { served }),
     ...(intermediate && { intermediate }),
     ...(anchor && { anchor }),
     ...(resumption && { resumption }),

@@ -5,8 +5,9 @@
  * describes its fields.
  * @module
  */
-import type { CertificateFacts, DoctorFindings, HandshakeFinding } from '../../diagnostics/doctor-findings';
+import type { CertificateFacts, DoctorFindings, HandshakeFinding, ServedFlightFinding } from '../../diagnostics/doctor-findings';
 import type { Verdict } from '../../diagnostics/diagnose';
+import { servedChainFaults, type ServedChainFaults } from '../../diagnostics/served-chain';
 import type { Style } from '../output';
 
 /** The version of the `--json` document: raised when a field changes meaning or goes away (new fields may appear). */
@@ -53,6 +54,70 @@ function handshakeFacts(h: HandshakeFinding): Record<string, unknown> {
 function certificateLine(c: CertificateFacts, depth: number): string {
   const key = `${c.keyType}${c.keyBits === undefined ? '' : ` ${c.keyBits}`}${c.curve ? ` (${c.curve})` : ''}`;
   return `${depth} ${c.subject} ← ${c.issuer}; ${key}; ${c.signatureAlgorithm}`;
+}
+
+/** The chain as served, one line a certificate in wire order, each fault marked. */
+function servedLines(served: ServedFlightFinding | undefined, starttls: boolean, leaf: CertificateFacts | undefined): string[] {
+  if (served === undefined) return starttls ? ['as served: not read (a STARTTLS upgrade is not tapped)'] : [];
+  const how =
+    served.protocol === 'TLSv1.3' ? `${served.protocol}, decrypted with this probe's own handshake secret` : (served.protocol ?? '?');
+  const certificates = served.certificates;
+  if (certificates === undefined)
+    return [`as served: not read (${served.status === 'read' ? 'no Certificate message' : (served.error ?? served.status)})`];
+  const faults = servedChainFaults(certificates);
+  const mark = (i: number): string => {
+    const marks = [
+      faults.duplicates.includes(i) && 'a repeat',
+      faults.unrelated.includes(i) && 'unrelated to the chain',
+      faults.rootSent === i && 'the root (not needed)',
+      faults.outOfOrder && faults.path.includes(i) && i > 0 && !inPlace(faults, i) && 'out of order: sent before the one it issued',
+    ].filter((m): m is string => typeof m === 'string');
+    return marks.length > 0 ? `  [${marks.join(', ')}]` : '';
+  };
+  return [
+    `as served, in the order on the wire (${how}):`,
+    ...certificates.map((c, i) => `${i} ${c.subject} ← ${c.issuer}${mark(i)}`),
+    ...(served.error ? [`(${served.error})`] : []),
+    // The wire probe is a handshake of its own: a server behind a balancer may answer it with another certificate.
+    ...(leaf && certificates[0] && certificates[0].fingerprint256 !== leaf.fingerprint256
+      ? ['(this handshake got another certificate than the one verified above: several servers behind one address?)']
+      : []),
+    'the chain Node built (leaf, then each issuer):',
+  ];
+}
+
+/** Whether the certificate at `i` comes right after the one it issued, on the path. */
+function inPlace(faults: ServedChainFaults, i: number): boolean {
+  const step = faults.path.indexOf(i);
+  return step > 0 && (faults.path[step - 1] ?? 0) < i;
+}
+
+/** The client-certificate step: required (the handshake ended for the want of one), requested (read off the wire), or neither. */
+function clientCertificateStep(f: DoctorFindings, tls: HandshakeFinding): DoctorStep {
+  const required = tls.status === 'failed' && CLIENT_CERTIFICATE_CODES.has(tls.error?.code ?? '');
+  const request = f.served?.certificateRequest;
+  const accepted =
+    request === undefined
+      ? ''
+      : `; it accepts ${request.certificateAuthorities.length === 0 ? 'any CA' : request.certificateAuthorities.map((n) => `"${n}"`).join(', ')}`;
+  const read = f.served?.status === 'read' && f.served.complete;
+  const summary = required
+    ? `required: the server ended the connection with ${tls.error?.code ?? '?'} when none was sent${accepted}`
+    : request !== undefined
+      ? `requested (${tls.status === 'verified' ? 'optional: the handshake completed without one' : 'whether it is required was not seen: the handshake did not get that far'})${accepted}`
+      : read
+        ? 'not requested (the server sent no CertificateRequest)'
+        : `not required (whether one is requested optionally was not read${f.served?.error ? `: ${f.served.error}` : ''})`;
+  return {
+    name: 'client-certificate',
+    status: required ? 'failed' : request !== undefined && tls.status === 'verified' ? 'warning' : 'ok',
+    summary,
+    facts: {
+      required,
+      requested: request !== undefined ? true : read ? false : null,
+      ...(request && { certificateAuthorities: request.certificateAuthorities, signatureAlgorithms: request.signatureAlgorithms }),
+    },
+  };
 }
 
 /** The steps, from what the probes found. */
@@ -128,11 +193,16 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       (c) => (c.keyType === 'rsa' && (c.keyBits ?? 0) < 2048) || (!c.selfIssued && /sha1|SHA1|md5/.test(c.signatureAlgorithm)),
     );
     const missing = (tls?.problems ?? []).some((p) => /UNABLE_TO_(VERIFY_LEAF|GET_ISSUER)/.test(p.code));
+    const faults = f.served?.certificates ? servedChainFaults(f.served.certificates) : undefined;
+    const untidy =
+      faults !== undefined &&
+      (faults.outOfOrder || faults.duplicates.length > 0 || faults.unrelated.length > 0 || faults.rootSent !== undefined);
     steps.push({
       name: 'chain',
-      status: weak || missing ? 'failed' : 'ok',
+      status: weak || missing ? 'failed' : untidy ? 'warning' : 'ok',
       summary: [
-        `${f.chain.length} certificate${f.chain.length === 1 ? '' : 's'}, leaf first (as Node orders them; the order on the wire is not visible)`,
+        `${f.served?.certificates ? `${f.served.certificates.length} sent; ` : ''}${f.chain.length} in the chain Node built`,
+        ...servedLines(f.served, f.starttls !== undefined, f.chain[0]),
         ...f.chain.map(certificateLine),
         ...(f.intermediate
           ? [
@@ -143,6 +213,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       ].join('\n'),
       facts: {
         certificates: f.chain,
+        ...(f.served && { served: { ...f.served, ...(faults && { faults }) } }),
         ...(f.intermediate && { intermediate: { ...f.intermediate, fetchedForDiagnosisOnly: true } }),
         ...(f.anchor && { anchor: f.anchor }),
       },
@@ -172,17 +243,7 @@ export function stepsOf(f: DoctorFindings): DoctorStep[] {
       facts: { servername: f.servername, names: tls.peer.subjectAltNames, matches: !mismatch },
     });
   }
-  if (tls && tls.peer !== undefined) {
-    const required = tls.status === 'failed' && CLIENT_CERTIFICATE_CODES.has(tls.error?.code ?? '');
-    steps.push({
-      name: 'client-certificate',
-      status: required ? 'failed' : 'ok',
-      summary: required
-        ? `required: the server ended the connection with ${tls.error?.code ?? '?'} when none was sent`
-        : 'not required (whether one is requested optionally, node:tls does not tell)',
-      facts: { required },
-    });
-  }
+  if (tls && (tls.peer !== undefined || f.served?.certificateRequest !== undefined)) steps.push(clientCertificateStep(f, tls));
   if (f.resumption)
     steps.push({
       name: 'resumption',
