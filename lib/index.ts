@@ -168,6 +168,8 @@ export type {
   PlaintextFinding,
   PlaintextProtocol,
   ProbeError,
+  ServedCertificate,
+  ServedFlightFinding,
   TcpFinding,
   VersionFinding,
 } from './diagnostics/doctor-findings';
