@@ -124,13 +124,28 @@ function credentialError(options: ResolvedConnectOptions, error: Error): Invalid
   if (options.cert !== undefined) {
     try {
       new X509Certificate(options.cert);
-      option = /bad decrypt|passphrase/i.test(error.message) ? 'passphrase' : 'key';
+      option = blamesPassphrase(options.key, error) ? 'passphrase' : 'key';
     } catch {
       option = 'cert';
     }
   }
   const value = option === 'cert' ? options.cert : option === 'tls' ? options.tls : '(hidden)';
   return new InvalidOptionError(option, value, `cannot be used: ${error.message}`, { cause: error });
+}
+
+/** A PEM key that needs a passphrase: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy key with a `Proc-Type: 4,ENCRYPTED` header. */
+const ENCRYPTED_PEM_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4,ENCRYPTED/m;
+
+/**
+ * Whether the passphrase is why the key could not be used. OpenSSL usually says "bad decrypt", but
+ * a wrong passphrase can also decrypt to bytes that happen to end in valid padding (about one try in
+ * 256, as the salt is random); it then reports a decoding error instead. An encrypted key that does
+ * not load is the passphrase's fault either way, unless it loaded and does not match the certificate.
+ */
+function blamesPassphrase(key: string | Buffer | undefined, error: Error): boolean {
+  if (/bad decrypt|passphrase/i.test(error.message)) return true;
+  if (key === undefined || /key values mismatch/i.test(error.message)) return false;
+  return ENCRYPTED_PEM_KEY.test(typeof key === 'string' ? key : key.toString('latin1'));
 }
 
 interface PreparedContext {

@@ -120,6 +120,12 @@ export function heartbeat(events$: Observable<TransportEvent>, options: Heartbea
       watching = events$.subscribe({
         next: (event) => {
           last = scheduler.now();
+          if (sentAt !== undefined && watched) {
+            // answered: the next quiet period starts now, not when the answer's deadline would have passed
+            sentAt = undefined;
+            pending?.unsubscribe();
+            wake(quiet);
+          }
           if (event.type === 'connected' && 'peer' in event) ({ remoteAddress: host, remotePort: port } = event.peer);
           if (event.type === 'closed') stop();
         },

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { filter, firstValueFrom, retry, timer, type Subscription } from 'rxjs';
 import { match } from 'ts-pattern';
 import { connect, InvalidOptionError, TransportError, WriteBufferFullError, type TlsEvent } from '../../lib';
@@ -149,6 +149,42 @@ describe('connect: client certificates and TLS versions', () => {
     );
     expect(bad.error).toBeInstanceOf(InvalidOptionError);
     expect(bad.error?.message).toMatch(/^option "passphrase" cannot be used/);
+  });
+
+  it('names the passphrase even when a wrong one happens to decrypt to well-padded garbage', async () => {
+    // About one encryption in 256 decrypts under a wrong passphrase to bytes that end in valid
+    // padding, and OpenSSL reports a decoding error instead of "bad decrypt". Find such a key
+    // (bounded: the chance of 3000 misses is below 1e-5), then connect with it.
+    const client = await pki.client();
+    let garbled: string | undefined;
+    for (let i = 0; i < 3000 && garbled === undefined; i++) {
+      const key = createPrivateKey(client.key).export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-128-cbc',
+        passphrase: 'right',
+      }) as string;
+      try {
+        createSecureContext({ cert: client.cert, key, passphrase: 'wrong' });
+      } catch (error) {
+        if (!/bad decrypt/.test((error as Error).message)) garbled = key;
+      }
+    }
+    if (garbled === undefined) throw new Error('no encryption in 3000 decrypted to well-padded garbage');
+    const { error } = await collect(
+      connect({ host: 'localhost', port: 1, ca: pki.ca.cert, cert: client.cert, key: garbled, passphrase: 'wrong' }),
+    );
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error?.message).toMatch(/^option "passphrase" cannot be used/);
+    expect(error?.message).not.toContain('wrong');
+  });
+
+  it('names the key, not the passphrase, when an encrypted key decrypts but belongs to another certificate', async () => {
+    const [client, other] = [await pki.client(), await pki.leaf()];
+    const key = createPrivateKey(other.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'right' }) as string;
+    const { error } = await collect(connect({ host: 'localhost', port: 1, ca: pki.ca.cert, cert: client.cert, key, passphrase: 'right' }));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error?.message).toMatch(/^option "key" cannot be used: .*key values mismatch/);
   });
 
   it('refuses a server that offers only TLS 1.0/1.1 (default minVersion TLS 1.2)', async () => {

@@ -68,8 +68,8 @@ describe('connect({ idleTimeout })', () => {
 
   it('leaves a peer that keeps talking alone, each chunk starting the quiet period again', async () => {
     const seen: ConnectEvent[] = [];
-    running.push(connect({ ...to(chatty), idleTimeout: 400 }).subscribe((e) => seen.push(e)));
-    await new Promise((r) => setTimeout(r, 1500)); // almost four quiet periods of 400 ms
+    running.push(connect({ ...to(chatty), idleTimeout: 1000 }).subscribe((e) => seen.push(e)));
+    await new Promise((r) => setTimeout(r, 3500)); // three and a half quiet periods of 1 s
     expect(seen.filter((e) => e.type === 'data').length).toBeGreaterThan(5);
     expect(seen.some((e) => e.type === 'closed')).toBe(false);
   });
@@ -77,13 +77,13 @@ describe('connect({ idleTimeout })', () => {
   it('does not count the time the reader is paused: a paused reader is our back-pressure, not a dead peer', async () => {
     const seen: ConnectEvent[] = [];
     running.push(
-      connect({ ...to(chatty), idleTimeout: 300 }).subscribe((e) => {
+      connect({ ...to(chatty), idleTimeout: 1000 }).subscribe((e) => {
         seen.push(e);
         if (e.type === 'connected') e.reader.pause();
       }),
     );
     await eventually(() => seen.length > 0, 5000, 'connected');
-    await new Promise((r) => setTimeout(r, 1000)); // three idle periods, paused: nothing read, nothing closed
+    await new Promise((r) => setTimeout(r, 2500)); // two and a half idle periods, paused: nothing read, nothing closed
     expect(seen.map((e) => e.type)).toEqual(['connected']);
     const connected = seen[0];
     if (connected?.type === 'connected') connected.reader.resume();

@@ -42,7 +42,7 @@ describe('gateway({ idleTimeout })', () => {
   });
 
   it('keeps a bridge across which bytes keep going', async () => {
-    const port = await startGateway({ idleTimeout: 400 });
+    const port = await startGateway({ idleTimeout: 1000 });
     const seen: WebSocketEvent[] = [];
     let tick: ReturnType<typeof setInterval> | undefined;
     running.push(
@@ -51,7 +51,7 @@ describe('gateway({ idleTimeout })', () => {
         if (e.type === 'connected') tick = setInterval(() => e.writer.write('a1 NOOP\r\n'), 100); // the client talks
       }),
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 3500)); // three and a half idle periods
     clearInterval(tick);
     expect(seen.some((e) => e.type === 'closed')).toBe(false);
   });

@@ -8,12 +8,13 @@ const scheduler = () => new TestScheduler((actual, expected) => expect(actual).t
 const connected = fakeConnected({ peer: fakePeer({ remoteAddress: '192.0.2.7', remotePort: 993 }) });
 const events = { c: connected, l: fakeLine('* OK'), x: { type: 'closed', by: 'peer', clean: true } } as Record<string, TransportEvent>;
 const outputs = { n: line('hb NOOP'), a: line('a1 LOGIN'), b: line('a2 SELECT INBOX') } as Record<string, Outbound>;
-const timedOut = new TransportError(
-  'ERR_RXTLS_HEARTBEAT_TIMEOUT',
-  '192.0.2.7',
-  993,
-  "nothing came back within 3 ms of the heartbeat's no-op (option timeout of heartbeat())",
-);
+const timedOut = (ms: number) =>
+  new TransportError(
+    'ERR_RXTLS_HEARTBEAT_TIMEOUT',
+    '192.0.2.7',
+    993,
+    `nothing came back within ${ms} ms of the heartbeat's no-op (option timeout of heartbeat())`,
+  );
 
 const run = (
   marbles: { events: string; output?: string; expected: string },
@@ -25,7 +26,7 @@ const run = (
     const output$ = marbles.output ? (cold(marbles.output, outputs) as Observable<Outbound>) : (NEVER as Observable<Outbound>);
     const send = () => line('hb NOOP');
     const result = output$.pipe(heartbeat(events$, { quiet: 5, timeout: 3, send, ...options }));
-    expectObservable(result, subscription).toBe(marbles.expected, outputs, timedOut);
+    expectObservable(result, subscription).toBe(marbles.expected, outputs, timedOut(options.timeout ?? 3));
   });
 
 describe('heartbeat()', () => {
@@ -36,6 +37,12 @@ describe('heartbeat()', () => {
   it('takes anything received as the answer, and starts the quiet period again from it', () => {
     // no-op at 5, the answer at 6, the next no-op 5 quiet frames later (11), unanswered: error at 14
     run({ events: 'c-----l', expected: '-----n-----n--#' });
+  });
+
+  it('starts the quiet period from a quick answer, even when the timeout is longer than the quiet period', () => {
+    // quiet 2, timeout 10: no-op at 2, answered at 3, the next no-op 2 frames later (5), not at
+    // the answer's deadline (12); unanswered, error 10 frames after it (15)
+    run({ events: 'c--l', expected: '--n--n---------#' }, { quiet: 2, timeout: 10 });
   });
 
   it('sends nothing while the peer keeps talking', () => {

@@ -47,17 +47,17 @@ describe('connectWebSocket({ idleTimeout })', () => {
   it('keeps a WebSocket whose server talks, and does not count the time its reader is paused', async () => {
     const seen: WebSocketEvent[] = [];
     running.push(
-      connectWebSocket(`ws://127.0.0.1:${chatty.port}/`, { idleTimeout: 300 }).subscribe((e) => {
+      connectWebSocket(`ws://127.0.0.1:${chatty.port}/`, { idleTimeout: 1000 }).subscribe((e) => {
         seen.push(e);
         if (e.type === 'connected') e.reader.pause();
       }),
     );
     await eventually(() => seen.length > 0, 5000, 'connected');
-    await new Promise((r) => setTimeout(r, 1000)); // paused for three idle periods
+    await new Promise((r) => setTimeout(r, 2500)); // paused for two and a half idle periods
     expect(seen.some((e) => e.type === 'closed')).toBe(false);
     const connected = seen[0];
     if (connected?.type === 'connected') connected.reader.resume();
-    await new Promise((r) => setTimeout(r, 800)); // reading: messages every 50 ms keep it open
+    await new Promise((r) => setTimeout(r, 2500)); // reading: messages every 50 ms keep it open
     expect(seen.filter((e) => e.type === 'data').length).toBeGreaterThan(3);
     expect(seen.some((e) => e.type === 'closed')).toBe(false);
   });

@@ -60,17 +60,19 @@ afterAll(async () => Promise.all([answering.close(), hangingUp.close(), plain.cl
 const wss = (server: TestWebSocketServer) => `wss://localhost:${server.port}/`;
 
 describe('connectWebSocket with heartbeat()', () => {
+  /** How long a live server may take to answer a no-op: generous, as a loaded machine can stall the event loop for longer than the quiet period. */
+  const ANSWER_WITHIN = 5000;
   /** Idle between commands; the heartbeat sends a NOOP after each quiet period. */
-  const idleClient = (): Dialogue<WebSocketEvent | LineEvent> => {
+  const idleClient = (timeout = 500): Dialogue<WebSocketEvent | LineEvent> => {
     let n = 0;
-    return (events$) => NEVER.pipe(heartbeat(events$, { quiet: 200, timeout: 500, send: () => line(`hb${++n} NOOP`) }));
+    return (events$) => NEVER.pipe(heartbeat(events$, { quiet: 200, timeout, send: () => line(`hb${++n} NOOP`) }));
   };
 
   it('keeps a WebSocket whose server answers the no-ops open', async () => {
     const seen: (WebSocketEvent | LineEvent)[] = [];
     running.push(
       connectWebSocket(wss(answering), { ca: pki.ca.cert })
-        .pipe(lines(), converse(idleClient()))
+        .pipe(lines(), converse(idleClient(ANSWER_WITHIN)))
         .subscribe((e) => seen.push(e)),
     );
     const answered = () => seen.filter((e) => e.type === 'line').length;
