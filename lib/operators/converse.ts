@@ -167,17 +167,28 @@ export function converse<E extends TransportEvent = TlsEvent>(
       // Pull-based writing: the next item is asked for only once the socket took the last one.
       const pull = async (iterator: AsyncIterator<Outbound>) => {
         const mine = round; // a dialogue of an earlier connection stops pulling
+        const ours = () => mine === round && !subscriber.closed;
+        let finished = false; // the iterator ended by itself (done, or its next() threw)
         try {
-          while (!stopped && mine === round && !subscriber.closed) {
-            const step = await iterator.next();
-            if (step.done || stopped || mine !== round || subscriber.closed) break;
+          while (!stopped && ours()) {
+            let step: IteratorResult<Outbound>;
+            try {
+              step = await iterator.next();
+            } catch (error) {
+              finished = true;
+              throw error;
+            }
+            if (step.done) finished = true;
+            if (step.done || stopped || !ours()) break;
             if (!write(step.value)) await writer.drain();
           }
-          if (!subscriber.closed && mine === round) finish();
+          if (ours()) finish();
         } catch (error) {
           if (mine === round) fail(error);
         } finally {
-          if (subscriber.closed || mine !== round) void iterator.return?.();
+          // Stopped pulling early (its end(), a write that failed, a closed or new connection):
+          // return() it, as `for await … break` would, so an async generator's `finally` runs.
+          if (!finished) await returned(iterator, (error) => ours() && fail(error));
         }
       };
 
@@ -224,6 +235,15 @@ export function converse<E extends TransportEvent = TlsEvent>(
         dialogueSubscription?.unsubscribe();
       };
     });
+}
+
+/** Calls an iterator's return(), handing a failure of it (a generator's `finally` that throws) to `failed`. */
+async function returned(iterator: AsyncIterator<Outbound>, failed: (error: unknown) => void): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch (error) {
+    failed(error);
+  }
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Outbound> {

@@ -89,6 +89,77 @@ describe('converse(dialogue)', () => {
   });
 });
 
+describe('converse(dialogue) with a pulled dialogue (an async iterable)', () => {
+  it("returns the iterator when the dialogue says end(), so an async generator's finally runs", async () => {
+    const writer = recordingWriter();
+    let pulledAfterEnd = false;
+    let cleanedUp = false;
+    // eslint-disable-next-line @typescript-eslint/require-await -- a generator that never waits
+    async function* dialogue() {
+      try {
+        yield line('a1 LOGOUT');
+        yield end();
+        pulledAfterEnd = true;
+        yield line('never written');
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    const subscription = fakeSource(writer)
+      .pipe(converse(() => dialogue()))
+      .subscribe();
+    await eventually(() => cleanedUp, 5000, "the generator's finally");
+    expect(pulledAfterEnd).toBe(false);
+    expect(writer.written).toEqual(['a1 LOGOUT\r\n']);
+    expect(writer.ended).toBe(true);
+    subscription.unsubscribe();
+  });
+
+  it("fails the connection with the error of a generator's finally that throws, instead of leaving it unhandled", async () => {
+    const writer = recordingWriter();
+    const failure = new Error('could not release the mailbox lock');
+    // eslint-disable-next-line @typescript-eslint/require-await -- a generator that never waits
+    async function* dialogue() {
+      try {
+        yield end();
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally -- the failure under test
+        throw failure;
+      }
+    }
+    let seen: unknown;
+    fakeSource(writer)
+      .pipe(converse(() => dialogue()))
+      .subscribe({ error: (error: unknown) => (seen = error) });
+    await eventually(() => seen !== undefined, 5000, 'the error');
+    expect(seen).toBe(failure);
+    expect(writer.ended).toBe(true);
+  });
+
+  it('returns the iterator when the subscriber leaves while the dialogue waits', async () => {
+    const writer = recordingWriter();
+    let cleanedUp = false;
+    let release: () => void = () => undefined;
+    async function* dialogue() {
+      try {
+        yield line('a1 IDLE');
+        await new Promise<void>((resolve) => (release = resolve));
+        yield line('never written');
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    const subscription = fakeSource(writer)
+      .pipe(converse(() => dialogue()))
+      .subscribe();
+    await eventually(() => writer.written.length === 1, 5000, 'the first line');
+    subscription.unsubscribe();
+    release();
+    await eventually(() => cleanedUp, 5000, "the generator's finally");
+    expect(writer.written).toEqual(['a1 IDLE\r\n']);
+  });
+});
+
 function fakeSource(writer: ReturnType<typeof recordingWriter>): Observable<TlsEvent> {
   return new Observable<TlsEvent>((s) => {
     s.next(fakeConnected({ writer }));
