@@ -19,7 +19,7 @@ const MUTATION_GROUPS = [
   {
     name: 'policies',
     mutate: ['lib/policies/**/*.ts', 'lib/operators/verify.ts'],
-    // Policies judge fabricated facts: no loopback spec is needed (policies-over-tls.spec.ts only repeats them over TLS).
+    // Policies judge fabricated facts (policies-over-tls.spec.ts only repeats them over TLS).
     specs: [
       'spec/policies/policies.spec.ts',
       'spec/policies/pin.spec.ts',
@@ -30,12 +30,36 @@ const MUTATION_GROUPS = [
       'spec/policies/policy-*.spec.ts',
       'spec/policies/trust-on-first-use*.spec.ts',
       'spec/operators/verify*.spec.ts',
+      // revocation() and completingChain() judge what a handshake fetched: their unit spec, and the
+      // loopback one of chain completion (a CA's caIssuers URL served on 127.0.0.1).
+      'spec/policies/revocation.spec.ts',
+      'spec/certificates/chain-completion-over-tls.spec.ts',
     ],
   },
   {
     name: 'dialogues',
     mutate: ['lib/operators/converse.ts', 'lib/operators/graceful-shutdown.ts'],
     specs: ['spec/operators/converse*.spec.ts', 'spec/operators/graceful-shutdown*.spec.ts'],
+  },
+  {
+    // The rest of lib/operators: framing a stream, flow control, liveness, reconnecting and the
+    // expiry warnings, all marble- or fake-tested (their -over-tls specs repeat them over sockets).
+    name: 'operators',
+    mutate: [
+      'lib/operators/frames.ts',
+      'lib/operators/handle-each.ts',
+      'lib/operators/heartbeat.ts',
+      'lib/operators/reconnect.ts',
+      'lib/operators/expiry-warnings.ts',
+    ],
+    specs: [
+      'spec/operators/frames.spec.ts',
+      'spec/operators/handle-each.spec.ts',
+      'spec/operators/heartbeat.spec.ts',
+      'spec/operators/reconnect.spec.ts',
+      'spec/operators/expiry-warnings.spec.ts',
+      'spec/operators/operator-options.spec.ts',
+    ],
   },
   {
     name: 'certificates',

@@ -55,11 +55,12 @@ export interface ConverseOptions {
  * `WriteBufferFullError` once `maxPendingWriteBytes` are queued, instead of growing memory.
  *
  * Under `reconnect`, one stream carries connection after connection: a `connected` (or
- * `plaintext`) that follows a `closed` starts the dialogue afresh with the new connection's
+ * `plaintext`) that follows a `closed` or `reconnecting` starts the dialogue afresh with the new connection's
  * events, and the old dialogue is unsubscribed, so that it writes nothing to the new connection.
- * A dialogue's `events$` completes after its connection's `closed`, and `reconnecting` events
- * pass by it (a STARTTLS upgrade's `connected` follows `plaintext`, not `closed`: it is the same
- * dialogue). Type a dialogue for such a stream `Dialogue<TlsEvent | ReconnectingEvent>`, or put
+ * A dialogue's `events$` completes after its connection's `closed` (or, for a connection that
+ * failed without one, at the `reconnecting` that follows); from then on nothing it emits is
+ * written, and a pulled dialogue is returned. `reconnecting` events pass by it (a STARTTLS
+ * upgrade's `connected` follows `plaintext`, not `closed`: it is the same dialogue). Type a dialogue for such a stream `Dialogue<TlsEvent | ReconnectingEvent>`, or put
  * `lines()` and `converse()` inside `reconnect`'s `open`.
  *
  * Informally: `connected → dialogue(events$) → writes`; `dialogue completes → end()`.
@@ -95,44 +96,47 @@ export function converse<E extends TransportEvent = TlsEvent>(
       let events = new Subject<E>();
       let started = false;
       // One dialogue a connection: under `reconnect`, a `connected` (or `plaintext`) after a
-      // `closed` is another connection, and its dialogue starts afresh.
-      let closedSeen = false;
-      let round = 0;
-      let stopped = false;
+      // `closed` or a `reconnecting` is another connection, and its dialogue starts afresh.
+      // Stryker disable next-line BooleanLiteral: true would only reset, at the first connection, what is not set yet
+      let ended = false; // the connection closed (or failed): a `connected` or `plaintext` now is another one
+      let connection = {}; // a new one each connection: a pulled dialogue stops when it is not its own
+      // Stryker disable next-line BooleanLiteral: start() sets it before anything reads it
+      let stopped = true;
       let dialogueSubscription: Subscription | undefined;
-      // The current write side: the plaintext one until STARTTLS, then the TLS one.
-      let current: TlsWriter | PlaintextWriter | undefined;
-      const writer: TlsWriter = {
-        write: (chunk) => current?.write(chunk) ?? false,
-        drain: () => current?.drain() ?? Promise.resolve(),
-        end: () => current?.end(),
-        get pendingBytes() {
-          return current?.pendingBytes ?? 0;
-        },
-      };
-
+      // The current write side: the plaintext one until STARTTLS, then the TLS one. Set at
+      // `connected` or `plaintext`, before the dialogue that writes to it starts.
+      let current: TlsWriter | PlaintextWriter;
+      // A STARTTLS upgrade under way: a pulled dialogue's next item waits for the TLS `connected`
+      // (or the connection's end), as the plaintext side writes nothing more.
+      let upgrade: { done: Promise<void>; resolve: () => void } | undefined;
       const write = (out: Outbound): boolean => {
-        if (typeof out === 'string' || out instanceof Uint8Array) return writer.write(out);
-        if (out.type === 'line') return writer.write(out.text + lineEnding);
+        if (typeof out === 'string' || out instanceof Uint8Array) return current.write(out);
+        if (out.type === 'line') return current.write(out.text + lineEnding);
         if (out.type === 'startTls') {
-          if (!current || !('startTls' in current))
+          if (!('startTls' in current))
             throw new InvalidOptionError('startTls()', 'startTls', 'is only for plaintext connections (connectStartTls, listenStartTls)');
           current.startTls();
+          upgrade ??= deferred();
           return false;
         }
         stopped = true;
-        writer.end();
-        return false;
+        current.end();
+        return true; // nothing to wait for: a pulled dialogue stops pulling once stopped
       };
-      const fail = (error: unknown) => {
-        stopped = true;
-        subscriber.error(error);
-      };
+      const fail = (error: unknown) => subscriber.error(error); // its teardown stops the dialogue
       const finish = () => {
-        if (!stopped) {
-          stopped = true;
-          writer.end();
-        }
+        if (!stopped) current.end();
+      };
+      const settleUpgrade = () => {
+        upgrade?.resolve();
+        upgrade = undefined;
+      };
+      // The connection is gone: the dialogue writes nothing more, and a pulled one is returned.
+      const endConnection = () => {
+        ended = true;
+        stopped = true;
+        settleUpgrade();
+        events.complete();
       };
 
       const start = (connected: E) => {
@@ -166,8 +170,8 @@ export function converse<E extends TransportEvent = TlsEvent>(
 
       // Pull-based writing: the next item is asked for only once the socket took the last one.
       const pull = async (iterator: AsyncIterator<Outbound>) => {
-        const mine = round; // a dialogue of an earlier connection stops pulling
-        const ours = () => mine === round && !subscriber.closed;
+        const mine = connection; // a dialogue of an earlier connection stops pulling
+        const ours = () => mine === connection;
         let finished = false; // the iterator ended by itself (done, or its next() threw)
         try {
           while (!stopped && ours()) {
@@ -180,11 +184,11 @@ export function converse<E extends TransportEvent = TlsEvent>(
             }
             if (step.done) finished = true;
             if (step.done || stopped || !ours()) break;
-            if (!write(step.value)) await writer.drain();
+            if (!write(step.value)) await (upgrade?.done ?? current.drain());
           }
           if (ours()) finish();
         } catch (error) {
-          if (mine === round) fail(error);
+          if (ours()) fail(error);
         } finally {
           // Stopped pulling early (its end(), a write that failed, a closed or new connection):
           // return() it, as `for await … break` would, so an async generator's `finally` runs.
@@ -196,29 +200,27 @@ export function converse<E extends TransportEvent = TlsEvent>(
         source.subscribe({
           next(event) {
             const opened = event.type === 'connected' || event.type === 'plaintext';
-            if (opened && closedSeen) {
-              // The old dialogue ends with its connection: it writes nothing to the new one.
-              closedSeen = false;
+            if (opened && ended) {
+              // Another connection: its dialogue starts afresh, and the old one, which ended with
+              // its connection, writes nothing to it.
+              ended = false;
               started = false;
-              round += 1;
-              stopped = true;
+              connection = {};
               dialogueSubscription?.unsubscribe();
-              events.complete();
               events = new Subject<E>();
             }
-            if (event.type === 'closed') closedSeen = true;
-            if (event.type === 'connected' || event.type === 'plaintext') current = event.writer;
+            if (opened) current = event.writer;
             subscriber.next(event);
-            if ((event.type === 'connected' || event.type === 'plaintext') && !started) {
+            if (opened && !started) {
               started = true;
               start(event);
               return;
             }
-            // A dialogue is about one connection: it is not told of reconnects, and its events end
-            // with its connection's `closed`.
-            if (!started || event.type === 'reconnecting') return;
-            events.next(event);
-            if (event.type === 'closed') events.complete();
+            if (event.type === 'connected') settleUpgrade(); // the STARTTLS upgrade is done
+            // A dialogue is about one connection: its events end with the connection's `closed`
+            // (or, when it failed, the `reconnecting` that follows), and it is not told of reconnects.
+            if (event.type !== 'reconnecting' && started) events.next(event);
+            if (event.type === 'closed' || event.type === 'reconnecting') endConnection();
           },
           error(error: unknown) {
             events.error(error);
@@ -232,9 +234,17 @@ export function converse<E extends TransportEvent = TlsEvent>(
       );
       return () => {
         stopped = true;
+        settleUpgrade();
         dialogueSubscription?.unsubscribe();
       };
     });
+}
+
+/** A promise and the function that resolves it. */
+function deferred(): { done: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const done = new Promise<void>((settle) => (resolve = settle));
+  return { done, resolve };
 }
 
 /** Calls an iterator's return(), handing a failure of it (a generator's `finally` that throws) to `failed`. */
@@ -247,5 +257,6 @@ async function returned(iterator: AsyncIterator<Outbound>, failed: (error: unkno
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Outbound> {
+  // Stryker disable next-line OptionalChaining: a dialogue that returned null or undefined fails either way, here or in from()
   return typeof (value as AsyncIterable<Outbound> | null)?.[Symbol.asyncIterator] === 'function';
 }

@@ -81,15 +81,15 @@ export function gracefulShutdown(
           }
           subscriber.next(event);
         },
+        // Detached, the subscriber is gone: an error or completion only ends the background close
+        // (the source lets go of itself after either).
         error(error: unknown) {
           finished = true;
-          if (detached) upstream.unsubscribe();
-          else subscriber.error(error);
+          if (!detached) subscriber.error(error);
         },
         complete() {
           finished = true;
-          if (detached) upstream.unsubscribe();
-          else subscriber.complete();
+          if (!detached) subscriber.complete();
         },
       });
       return () => {

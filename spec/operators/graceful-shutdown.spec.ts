@@ -94,8 +94,47 @@ describe('gracefulShutdown() marbles', () => {
     expect(second.ended).toBe(true);
   });
 
-  it('rejects a bad timeout naming it', () => {
-    expect(() => gracefulShutdown({ timeout: -5 })).toThrow(/option "timeout"/);
+  it('rejects a bad timeout naming it, and takes 0 (destroy at once if the peer has not closed)', () => {
+    expect(() => gracefulShutdown({ timeout: -5 })).toThrow('option "timeout" must be a non-negative integer (milliseconds) (got -5)');
+    expect(() => gracefulShutdown({ timeout: 1.5 })).toThrow(/option "timeout"/);
+    const writer = recordingWriter();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      expectObservable(cold<TlsEvent>('c---', { c: fakeConnected({ writer }) }).pipe(gracefulShutdown({ timeout: 0 })), '-!');
+    });
+    expect(writer.endTimeout).toEqual({ ms: 0, option: 'gracefulShutdown timeout' });
+  });
+
+  it('without onClosed, a background close still lets go of the source at closed', () => {
+    const connected = fakeConnected();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<TlsEvent>('c---z|', { c: connected, z: { type: 'closed', by: 'local', clean: true } });
+      expectObservable(source.pipe(gracefulShutdown()), '--!').toBe('c-', { c: connected });
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('passes on an error or completion while the subscriber stays, without ending the connection', () => {
+    const failing = recordingWriter();
+    const completing = recordingWriter();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      const c = fakeConnected({ writer: failing });
+      const d = fakeConnected({ writer: completing });
+      expectObservable(cold<TlsEvent>('c-#', { c }, new Error('reset')).pipe(gracefulShutdown())).toBe('c-#', { c }, new Error('reset'));
+      expectObservable(cold<TlsEvent>('d-|', { d }).pipe(gracefulShutdown())).toBe('d-|', { d });
+    });
+    expect(failing.ended).toBe(false);
+    expect(completing.ended).toBe(false);
+  });
+
+  it('once detached, a connection error ends the background close quietly: no report, nothing thrown', () => {
+    const reports: ClosedEvent[] = [];
+    const connected = fakeConnected();
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<TlsEvent>('c---#', { c: connected }, new Error('reset during close'));
+      expectObservable(source.pipe(gracefulShutdown({ onClosed: (c) => reports.push(c) })), '--!').toBe('c-', { c: connected });
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+    expect(reports).toEqual([]);
   });
 });
 
