@@ -42,6 +42,8 @@ module.exports = {
   clearTextReporter: { allowColor: false, logTests: false },
   jsonReporter: { fileName: reportFile(name) },
   htmlReporter: { fileName: reportFile(name).replace(/json$/, 'html') },
+  // Build output is not copied into the sandbox (the API reference alone is thousands of files).
+  ignorePatterns: ['/docs/api', '/dist', '/reports', '/coverage'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

@@ -538,6 +538,6 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === undefined || value === null || typeof value !== 'object') return String(value);
+  if (value === null || typeof value !== 'object') return String(value);
   return 'an object';
 }

@@ -7,9 +7,10 @@
  * `node@24` package (`npx -y node@24`), so `npm run mutate` works from Node 20 too.
  */
 const { spawnSync } = require('node:child_process');
-const { existsSync, readFileSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { MUTATION_GROUPS, reportFile } = require('./mutation-groups.js');
+const { forgetStaticSurvivors } = require('./forget-static-survivors.js');
+const { MUTATION_GROUPS, filesUnder, incrementalFile, matches, reportFile } = require('./mutation-groups.js');
 const { folderScores, formatScores } = require('./mutation-scores.js');
 
 const root = join(__dirname, '..');
@@ -22,8 +23,22 @@ if (groups.length === 0) throw new Error(`RXTLS_MUTATION_GROUP=${only}: no such 
 if (!supported) console.log(`Node ${process.version} is too old for StrykerJS: running it with npx -y node@24`);
 
 const failed = [];
-for (const { name } of groups) {
+/** Forgets the group's static survivors when its specs changed (tools/forget-static-survivors.js). */
+function refreshStaticSurvivors(/** @type {{ name: string, specs: string[] }} */ group) {
+  const file = join(root, incrementalFile(group.name));
+  if (!existsSync(file)) return;
+  const paths = filesUnder('spec').filter((path) => group.specs.some((glob) => matches(glob, path)));
+  const specs = new Map(paths.map((path) => [path, readFileSync(join(root, path), 'utf8')]));
+  const { report, forgotten } = forgetStaticSurvivors(JSON.parse(readFileSync(file, 'utf8')), specs);
+  if (forgotten === 0) return;
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  console.log(`its specs changed: ${forgotten} static mutants that were not killed are tested again`);
+}
+
+for (const group of groups) {
+  const { name } = group;
   console.log(`\n=== mutation group ${name}`);
+  refreshStaticSurvivors(group);
   const started = Date.now();
   const run = spawnSync(command, [...prefix, stryker, 'run', ...process.argv.slice(2)], {
     cwd: root,

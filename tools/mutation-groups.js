@@ -1,4 +1,7 @@
 // @ts-check
+const { readdirSync } = require('node:fs');
+const { join, relative } = require('node:path');
+
 /**
  * What `npm run mutate` mutates, and with which specs. Each group is one Stryker run: Jest
  * loads every spec file of the run for every mutant (Stryker filters tests by name, not by
@@ -30,10 +33,10 @@ const MUTATION_GROUPS = [
       'spec/policies/policy-*.spec.ts',
       'spec/policies/trust-on-first-use*.spec.ts',
       'spec/operators/verify*.spec.ts',
-      // revocation() and completingChain() judge what a handshake fetched: their unit spec, and the
-      // loopback one of chain completion (a CA's caIssuers URL served on 127.0.0.1).
+      // revocation() and completingChain() with their CRL, OCSP and caIssuers sources faked.
       'spec/policies/revocation.spec.ts',
-      'spec/certificates/chain-completion-over-tls.spec.ts',
+      'spec/policies/revocation-mutants.spec.ts',
+      'spec/policies/completing-chain.spec.ts',
     ],
   },
   {
@@ -75,10 +78,34 @@ const MUTATION_GROUPS = [
   },
 ];
 
+// The repository's files and Stryker's globs over them: which spec files a group runs.
+const root = join(__dirname, '..');
+
+/** Every file under `folder` of the repository, as repository-relative paths with `/`. @param {string} folder */
+function filesUnder(folder) {
+  return readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}
+
+/** Whether `file` matches `glob` as Stryker reads it: `**` for any folders, `*` within a name. @param {string} glob @param {string} file */
+function matches(glob, file) {
+  const pattern = glob
+    .split('**/')
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
+    .join('(?:.*/)?');
+  return new RegExp(`^${pattern}$`).test(file);
+}
+
 /** Where a run's JSON report goes (not committed). @param {string} name */
 const reportFile = (name) => `reports/mutation/${name}.json`;
 
 /** Where a run keeps its results for incremental mode (committed: CI re-tests only what changed). @param {string} name */
 const incrementalFile = (name) => `mutation-incremental/${name}.json`;
 
-module.exports = { MUTATION_GROUPS, reportFile, incrementalFile };
+module.exports = { MUTATION_GROUPS, reportFile, incrementalFile, filesUnder, matches };

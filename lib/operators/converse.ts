@@ -219,7 +219,7 @@ export function converse<E extends TransportEvent = TlsEvent>(
             if (event.type === 'connected') settleUpgrade(); // the STARTTLS upgrade is done
             // A dialogue is about one connection: its events end with the connection's `closed`
             // (or, when it failed, the `reconnecting` that follows), and it is not told of reconnects.
-            if (event.type !== 'reconnecting' && started) events.next(event);
+            if (event.type !== 'reconnecting') events.next(event);
             if (event.type === 'closed' || event.type === 'reconnecting') endConnection();
           },
           error(error: unknown) {

@@ -145,6 +145,7 @@ export function reconnect<E extends TransportEvent>(
       let closed: ClosedEvent | undefined;
       const ended = (reason: ReconnectReason, error: Error | undefined, fatal: () => void) => {
         takeTicket();
+        // Stryker disable next-line ConditionalExpression: NaN, like 0, is never healthy for long enough to reset the attempts
         const healthyFor = connectedAt === undefined ? 0 : asyncScheduler.now() - connectedAt;
         const next = nextAttempt(schedule, failures, healthyFor);
         if (next === undefined) return fatal();
@@ -181,6 +182,7 @@ export function reconnect<E extends TransportEvent>(
               }
             }
             if (event.type === 'certFailed') rejected = true;
+            // Stryker disable next-line ConditionalExpression: nothing follows closed, so the last event is closed or none is
             if (event.type === 'closed') closed = event;
             subscriber.next(event);
           },

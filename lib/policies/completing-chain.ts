@@ -50,7 +50,7 @@ export interface CompletingChainOptions {
 export function completingChain(options: CompletingChainOptions = {}): VerificationPolicy {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'must be an object');
   const inner = options.policy ?? strict();
-  if (typeof inner?.check !== 'function') throw new InvalidOptionError('policy', inner, 'must be a verification policy such as strict()');
+  if (typeof inner.check !== 'function') throw new InvalidOptionError('policy', inner, 'must be a verification policy such as strict()');
   return {
     name: `completingChain(${inner.name})`,
     ...(inner.trust !== undefined && { trust: inner.trust }),

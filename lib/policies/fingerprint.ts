@@ -20,9 +20,11 @@ const EXPECTED_FINGERPRINT =
  * an {@link InvalidOptionError} for `option` that names what is wrong and how to compute it.
  */
 export function parseFingerprint(option: string, value: unknown): string {
+  // Stryker disable next-line StringLiteral: a value that is not a string is refused as such before its text is looked at
   const text = typeof value === 'string' ? value.trim() : '';
   const declared = /^(\w+) Fingerprint=/i.exec(text);
   const hex = text.slice(declared?.[0].length ?? 0).replace(/[:\s]/g, '');
+  // Stryker disable next-line OptionalChaining: a match of the pattern always has its group
   const problem = fingerprintProblem(value, declared?.[1]?.toUpperCase(), hex);
   if (problem !== undefined) throw new InvalidOptionError(option, value, `${problem}; it ${EXPECTED_FINGERPRINT}`);
   return hex.toUpperCase();

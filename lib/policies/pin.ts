@@ -29,6 +29,7 @@ const EXPECTED_PIN = `must be an SPKI pin: "sha256/" and the base64 SHA-256 of t
  * {@link InvalidOptionError} that says what is wrong with it and how to compute a right one.
  */
 export function parsePin(value: unknown): string {
+  // Stryker disable next-line StringLiteral: a value that is not a string is refused as such before its text is looked at
   const text = typeof value === 'string' ? value.trim() : '';
   const base64 = PIN_FORMS.map((form) => form.exec(text)?.[1]).find((found) => found !== undefined);
   if (base64 === undefined) {

@@ -77,7 +77,7 @@ export function revocation(options: RevocationOptions = {}): VerificationPolicy 
     throw new InvalidOptionError('cacheDirectory', options.cacheDirectory, 'must be a directory path');
   checkFetchLimits(options.fetch);
   const first = options.policy ?? strict();
-  if (typeof first?.check !== 'function') throw new InvalidOptionError('policy', first, 'must be a verification policy such as strict()');
+  if (typeof first.check !== 'function') throw new InvalidOptionError('policy', first, 'must be a verification policy such as strict()');
   const crls = crlSource({
     cacheSize,
     ...(options.cacheDirectory !== undefined && { cacheDirectory: options.cacheDirectory }),
@@ -142,8 +142,8 @@ export function revocation(options: RevocationOptions = {}): VerificationPolicy 
       if (earlier.length > 0) return earlier;
       const chain = verifiedChain(facts);
       // The trust anchor at the top (self-issued) is trusted as configured, not checked.
-      const checked =
-        chain.length > 1 && chain[chain.length - 1]?.subject === chain[chain.length - 1]?.issuer ? chain.length - 1 : chain.length;
+      const top = chain[chain.length - 1] as CertificateSummary;
+      const checked = chain.length > 1 && top.subject === top.issuer ? chain.length - 1 : chain.length;
       const results = await Promise.all(Array.from({ length: checked }, (_, i) => statusOf(facts, i)));
       const certificates = results.map(([status]) => status);
       const worst = certificates.some((c) => c.status === 'revoked')

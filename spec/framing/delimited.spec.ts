@@ -63,6 +63,26 @@ describe('delimited()', () => {
     expect(decoder.buffered).toBe(0);
   });
 
+  it('says how far into a frame the stream ended', () => {
+    expect(runCodec(delimited('\n'), [Buffer.from('a\nrest')]).error).toMatchObject({
+      message:
+        "the stream ended 4 bytes into a frame, before its delimiter: the incomplete frame is not delivered (delimited({ partial: 'emit' }) delivers it)",
+    });
+    expect(runCodec(delimited('\n', { partial: 'fail' }), [Buffer.from('re')]).error).toMatchObject({ code: 'ERR_RXTLS_FRAME_TRUNCATED' });
+  });
+
+  it.each([null, 5, 'strict'])('refuses options %j that are not an object, naming them', (options) => {
+    expect(() => delimited('\n', options as never)).toThrow(
+      expect.objectContaining({ option: 'options', message: expect.stringMatching(/^option "options" must be an object \(got /) }),
+    );
+  });
+
+  it('says what a delimiter must be', () => {
+    expect(() => delimited(new Uint8Array(0))).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/^option "delimiter" must be a non-empty string or Uint8Array \(got /) }),
+    );
+  });
+
   it.each<[string, unknown, object]>([
     ['delimiter', '', {}],
     ['delimiter', 7, {}],

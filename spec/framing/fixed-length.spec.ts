@@ -33,3 +33,17 @@ describe('fixedLength()', () => {
     expect(fixedLength(9, { maxFrameLength: 9 }).maxFrameLength).toBe(9);
   });
 });
+
+describe('fixedLength(): stopping and ending', () => {
+  it('returns right after the frame when emit says stop', () => {
+    expect(
+      fixedLength(2)
+        .decoder()
+        .push(Buffer.from('abcd'), () => false),
+    ).toBe(2);
+  });
+
+  it('ends cleanly with nothing held', () => {
+    expect(runCodec(fixedLength(2), [Buffer.from('abcd')])).toEqual({ frames: ['6162', '6364'], maxBuffered: 0 });
+  });
+});

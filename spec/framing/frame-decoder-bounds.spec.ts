@@ -33,6 +33,14 @@ describe('FrameDecoder: maxLength boundaries', () => {
     }
   });
 
+  it('with another delimiter, refuses a partial line one byte past maxLength as soon as it is held, a CR included', () => {
+    for (const partial of ['abcdef', 'abcde\r']) {
+      expect(() => cut([partial], { delimiter: '||', maxLength: 5 })).toThrow(new LineTooLongError(5, 6));
+      expect(() => cut(['ab', partial.slice(2)], { delimiter: '||', maxLength: 5 })).toThrow(new LineTooLongError(5, 6));
+    }
+    expect(cut(['abcde', '||'], { delimiter: '||', maxLength: 5 })).toEqual(['abcde']);
+  });
+
   it('does not count the CR of a CRLF, wherever the CR arrives', () => {
     expect(cut(['abcd', 'e\r\n'], { maxLength: 5 })).toEqual(['abcde']);
     // held bytes that end in the CR: one byte over the bound, allowed until the LF shows it was a CRLF

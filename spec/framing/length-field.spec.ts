@@ -1,4 +1,12 @@
-import { FrameError, FrameTooLongError, InvalidOptionError, lengthField, lengthPrefixed, type LengthSize } from '../../lib';
+import {
+  FrameError,
+  FrameTooLongError,
+  InvalidOptionError,
+  lengthField,
+  lengthPrefixed,
+  type LengthFieldOptions,
+  type LengthSize,
+} from '../../lib';
 import { cutAt, hex, runCodec } from './run-codec';
 
 const bytes = (...values: number[]) => Buffer.from(values);
@@ -189,5 +197,66 @@ describe('lengthField()', () => {
     expect(build).toThrow(InvalidOptionError);
     expect(build).toThrow(expect.objectContaining({ option, code: 'ERR_RXTLS_INVALID_OPTION' }));
     expect(build).toThrow(rule);
+  });
+});
+
+describe('lengthField(): state and bounds', () => {
+  const u8 = (...values: number[]) => Buffer.from(values);
+
+  it('counts the body it holds as buffered', () => {
+    const decoder = lengthField({ lengthSize: 1 }).decoder();
+    decoder.push(u8(5, 0x61, 0x62), () => true);
+    expect(decoder.buffered).toBe(2);
+  });
+
+  it('delivers an empty frame whose split header ends a chunk, at once, and goes on in the same chunk', () => {
+    expect(runCodec(lengthField({ lengthSize: 2 }), [u8(0), u8(0)])).toEqual({ frames: [''], maxBuffered: 1 });
+    expect(runCodec(lengthField({ lengthSize: 2 }), [u8(0), u8(0, 0, 1, 0x78)]).frames).toEqual(['', '78']);
+  });
+
+  it.each<[string, LengthFieldOptions, Buffer[], object]>([
+    [
+      'a split header declaring too much',
+      { lengthSize: 2, maxFrameLength: 10 },
+      [u8(0), u8(11)],
+      { code: 'ERR_RXTLS_FRAME_TOO_LONG', length: 11 },
+    ],
+    ['a negative adjusted length', { lengthSize: 2, lengthAdjustment: -5 }, [u8(0), u8(4)], { code: 'ERR_RXTLS_FRAME_LENGTH_INVALID' }],
+    [
+      'a varint past maxVarintBytes',
+      { lengthSize: 'varint', maxVarintBytes: 2 },
+      [u8(0x81), u8(0x81, 0x01)],
+      { code: 'ERR_RXTLS_FRAME_LENGTH_INVALID' },
+    ],
+    [
+      'a varint past the bound',
+      { lengthSize: 'varint', maxFrameLength: 10, lengthAdjustment: 3 },
+      [u8(0x7f)],
+      { length: 130, message: expect.stringContaining('at least 130') },
+    ],
+    ['an 8-byte length of 2^32 + 5', { lengthSize: 8, maxFrameLength: 10 }, [u8(0, 0, 0, 1), u8(0, 0, 0, 5)], { length: 2 ** 32 + 5 }],
+    ['an 8-byte length past 2^53', { lengthSize: 8, maxFrameLength: 10 }, [u8(0), u8(0x20, 0, 0, 0, 0, 0, 1)], { length: 2 ** 53 + 1 }],
+  ])('fails on %s, holding nothing after', (_, options, chunks, error) => {
+    const decoder = lengthField(options).decoder();
+    let failure: unknown;
+    try {
+      for (const chunk of chunks) decoder.push(chunk, () => true);
+    } catch (e) {
+      failure = e;
+    }
+    expect(failure).toMatchObject(error);
+    expect(decoder.buffered).toBe(0);
+  });
+
+  it('holds nothing once it failed a stream that ended inside a frame', () => {
+    const decoder = lengthField({ lengthSize: 1 }).decoder();
+    decoder.push(u8(5, 0x61), () => true);
+    expect(() => decoder.end(() => true)).toThrow(expect.objectContaining({ code: 'ERR_RXTLS_FRAME_TRUNCATED' }));
+    expect(decoder.buffered).toBe(0);
+  });
+
+  it('checks an 8-byte length like the others: an adjusted length below 0 is invalid', () => {
+    const run = runCodec(lengthField({ lengthSize: 8, lengthAdjustment: -10 }), [u8(0, 0, 0, 0, 0, 0, 0, 4)]);
+    expect(run.error).toMatchObject({ code: 'ERR_RXTLS_FRAME_LENGTH_INVALID' });
   });
 });

@@ -1,4 +1,4 @@
-import { Subject, filter, finalize, map, type Observable } from 'rxjs';
+import { NEVER, Subject, filter, finalize, map, type Observable } from 'rxjs';
 import {
   converse,
   end,
@@ -341,6 +341,42 @@ describe('converse() with STARTTLS', () => {
     expect(plain.written).toEqual([]);
   });
 
+  it('a pulled dialogue waiting for an upgrade is returned when its subscriber leaves', async () => {
+    const plain = spyPlaintextWriter();
+    let cleanedUp = false;
+    // eslint-disable-next-line @typescript-eslint/require-await -- a generator that never waits
+    async function* dialogue() {
+      try {
+        yield startTls();
+        yield line('EHLO me');
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    const source = new Subject<TransportEvent>();
+    const subscription = source.pipe(converse<TransportEvent>(() => dialogue())).subscribe();
+    source.next(plaintext(plain.writer));
+    await settle();
+    subscription.unsubscribe();
+    await eventually(() => cleanedUp, 5000, "the generator's finally");
+  });
+
+  it("completes the dialogue's events when the source completes", () => {
+    const source = new Subject<TlsEvent>();
+    let completed = false;
+    source
+      .pipe(
+        converse((events$) => {
+          events$.subscribe({ complete: () => (completed = true) });
+          return NEVER;
+        }),
+      )
+      .subscribe();
+    source.next(fakeConnected({ writer: spyWriter().writer }));
+    source.complete();
+    expect(completed).toBe(true);
+  });
+
   it('fails a startTls() on a TLS connection, naming it', () => {
     const source = new Subject<TlsEvent>();
     let seen: unknown;
@@ -413,11 +449,12 @@ describe('converse() under reconnect: one dialogue a connection', () => {
     const source = new Subject<TransportEvent>();
     const outs: Array<Subject<Outbound>> = [];
     const completed: number[] = [];
+    const seen: string[] = [];
     source
       .pipe(
         converse<TransportEvent>((events$) => {
           const n = outs.push(new Subject<Outbound>());
-          events$.subscribe({ complete: () => completed.push(n) });
+          events$.subscribe({ next: (e) => seen.push(`${n} ${e.type}`), complete: () => completed.push(n) });
           return outs[n - 1] as Subject<Outbound>;
         }),
       )
@@ -434,6 +471,8 @@ describe('converse() under reconnect: one dialogue a connection', () => {
     expect(outs).toHaveLength(2);
     expect(first.written).toEqual([]);
     expect(second.written).toEqual(['fresh\r\n']);
+    // each dialogue hears of its own connection, neither of the reconnect
+    expect(seen).toEqual(['1 connected', '2 connected']);
   });
 
   it('a pulled dialogue is returned when its connection closes, before any new one', async () => {

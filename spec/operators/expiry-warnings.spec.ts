@@ -1,6 +1,7 @@
+import { Observable, Subject, VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expiryWarnings, InvalidOptionError, type ConnectEvent, type ExpiryWarningEvent } from '../../lib';
-import { waitUntil } from '../../lib/operators/expiry-warnings';
+import { earliestExpiry, waitUntil } from '../../lib/operators/expiry-warnings';
 import { fakeConnected, fakePeer } from '../../lib/testing';
 
 const DAY = 86_400_000;
@@ -70,7 +71,90 @@ describe('expiryWarnings()', () => {
   });
 });
 
+describe('expiryWarnings(): what it looks at', () => {
+  /** Runs `events` through expiryWarnings on a virtual clock that starts at 0, to its end. */
+  const warnings = (events: Array<{ type: string }>, options = {}) => {
+    const clock = new VirtualTimeScheduler();
+    const seen: string[] = [];
+    const source = new Subject<{ type: string }>();
+    source
+      .pipe(expiryWarnings({ scheduler: clock, ...options }))
+      .subscribe((e) => seen.push('subject' in e ? `${e.type} ${e.subject}` : e.type));
+    for (const event of events) source.next(event);
+    clock.flush();
+    return seen;
+  };
+
+  it('uses the scheduler it is given as its clock and timers', () => {
+    const clock = new VirtualTimeScheduler();
+    const seen: string[] = [];
+    const source = new Subject<ConnectEvent>();
+    source.pipe(expiryWarnings({ scheduler: clock })).subscribe((e) => seen.push(e.type));
+    source.next(connectedExpiring(20)); // on the clock at 0, due at day 6
+    expect(seen).toEqual(['connected']);
+    clock.flush();
+    expect(seen).toEqual(['connected', 'expiryWarning']);
+  });
+
+  it('warns only on connected, not on certFailed, which carries a peer too', () => {
+    const failed = { ...connectedExpiring(5), type: 'certFailed' };
+    expect(warnings([failed])).toEqual(['certFailed']);
+  });
+
+  it('judges the peer itself when it presented no chain', () => {
+    const peer = fakePeer({ subject: 'CN=alone', validTo: new Date(3 * DAY), chain: [] });
+    expect(warnings([fakeConnected({ peer })])).toEqual(['connected', 'expiryWarning CN=alone']);
+  });
+
+  it("passes the source's error on", () => {
+    let failure: unknown;
+    new Observable<ConnectEvent>((s) => s.error(new Error('reset')))
+      .pipe(expiryWarnings())
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    expect(failure).toEqual(new Error('reset'));
+  });
+});
+
+describe('earliestExpiry()', () => {
+  it('names the first of certificates that expire at the same time', () => {
+    const at = new Date(5 * DAY);
+    expect(
+      earliestExpiry([
+        { subject: 'CN=a', validTo: at },
+        { subject: 'CN=b', validTo: at },
+      ])?.subject,
+    ).toBe('CN=a');
+  });
+});
+
 describe('waitUntil()', () => {
+  it('emits at once, synchronously, for the time it is now', () => {
+    let fired = false;
+    waitUntil(Date.now() - 1).subscribe(() => (fired = true));
+    expect(fired).toBe(true);
+    const clock = new VirtualTimeScheduler();
+    let atNow = false;
+    waitUntil(clock.now(), clock).subscribe(() => (atNow = true));
+    expect(atNow).toBe(true);
+  });
+
+  it('never asks for a timer longer than Node takes (2^31 - 1 ms): a longer one would fire after 1 ms', () => {
+    const clock = new VirtualTimeScheduler();
+    const delays: number[] = [];
+    const recording: SchedulerLike = {
+      now: () => clock.now(),
+      schedule: ((work: () => void, delay?: number) => {
+        delays.push(delay ?? 0);
+        return clock.schedule(work, delay);
+      }) as SchedulerLike['schedule'],
+    };
+    let fired = 0;
+    waitUntil(2 ** 31 + 1000, recording).subscribe(() => fired++);
+    clock.flush();
+    expect(fired).toBe(1);
+    expect(delays).toEqual([2 ** 31 - 1, 1001]);
+  });
+
   it('fires once at the time, even past the longest timer; at once for a time passed', () => {
     scheduler().run(({ expectObservable }) => {
       const far = 2 ** 31 * 3;

@@ -1,4 +1,4 @@
-import { filter, map, Observable, take, takeWhile } from 'rxjs';
+import { config, filter, map, Observable, take, takeWhile } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { match } from 'ts-pattern';
 import {
@@ -196,5 +196,129 @@ describe('frames(codec) and a consumer that leaves mid-chunk', () => {
     source.pipe(frames(counting), take(1)).subscribe((e) => e.type === 'frame' && seen.push(e.bytes.toString()));
     expect(seen).toEqual(['a']);
     expect(pushed).toBe(1);
+  });
+});
+
+describe('frames(codec): the guards', () => {
+  /** Runs `events` through frames(codec), recording what arrives and every notification RxJS had to drop. */
+  const run = (codec: Parameters<typeof frames>[0], events: TransportEvent[], { end = 'complete', leaveAfter = Infinity } = {}) => {
+    const dropped: string[] = [];
+    const previous = config.onStoppedNotification;
+    config.onStoppedNotification = (notification) => dropped.push(notification.kind);
+    const seen: string[] = [];
+    let failure: unknown;
+    try {
+      const source = new Observable<TransportEvent>((subscriber) => {
+        for (const event of events) subscriber.next(event);
+        if (end === 'complete') subscriber.complete();
+        else subscriber.error(new Error(end));
+      });
+      source.pipe(frames(codec), take(leaveAfter)).subscribe({
+        next: (e) => seen.push(e.type === 'frame' ? e.bytes.toString() : e.type),
+        error: (e: unknown) => (failure = e),
+      });
+    } finally {
+      config.onStoppedNotification = previous;
+    }
+    return { seen, failure, dropped };
+  };
+  /** A codec that cuts every byte into a frame and never minds emit's false. */
+  const heedless = {
+    decoder: () => ({
+      buffered: 0,
+      push(chunk: Buffer, emit: (frame: Buffer) => boolean) {
+        for (let i = 0; i < chunk.length; i++) emit(chunk.subarray(i, i + 1));
+        return chunk.length;
+      },
+      end() {},
+    }),
+  };
+
+  it('cuts a frame after the STARTTLS go-ahead in the same chunk, and every plaintext chunk after it, with no error', () => {
+    let upgrading = false;
+    const writer = {
+      ...recordingWriter(),
+      startTls: () => (upgrading = true),
+      get upgrading() {
+        return upgrading;
+      },
+    } as PlaintextWriter;
+    const events: TransportEvent[] = [
+      { type: 'plaintext', writer },
+      data(0, 2, 0x67, 0x6f, 0, 1, 0x58),
+      data(0, 1, 0x59),
+      fakeConnected(),
+      data(0, 1, 0x7a),
+    ];
+    const received: string[] = [];
+    let failure: unknown;
+    new Observable<TransportEvent>((subscriber) => events.forEach((e) => subscriber.next(e))).pipe(frames(twoByte)).subscribe({
+      next: (e) => {
+        received.push(e.type === 'frame' ? e.bytes.toString() : e.type);
+        if (e.type === 'frame' && e.bytes.toString() === 'go') writer.startTls();
+      },
+      error: (e: unknown) => (failure = e),
+    });
+    expect(received).toEqual(['plaintext', 'go', 'connected', 'z']);
+    expect(failure).toBeUndefined();
+  });
+
+  it('stays cut after the go-ahead until the TLS connected, whatever other events come between', () => {
+    let upgrading = false;
+    const writer = {
+      ...recordingWriter(),
+      startTls: () => (upgrading = true),
+      get upgrading() {
+        return upgrading;
+      },
+    } as PlaintextWriter;
+    const other: TransportEvent = { type: 'reconnecting', attempt: 1, delay: 0, reason: 'closed', resuming: false };
+    const received: string[] = [];
+    new Observable<TransportEvent>((subscriber) =>
+      [{ type: 'plaintext', writer } as TransportEvent, data(0, 2, 0x67, 0x6f), other, data(0, 1, 0x58)].forEach((e) => subscriber.next(e)),
+    )
+      .pipe(frames(twoByte))
+      .subscribe((e) => {
+        received.push(e.type === 'frame' ? e.bytes.toString() : e.type);
+        if (e.type === 'frame' && e.bytes.toString() === 'go') writer.startTls();
+      });
+    expect(received).toEqual(['plaintext', 'go', 'reconnecting']);
+  });
+
+  it('frames a plaintext connection that never upgrades', () => {
+    const writer = { ...recordingWriter(), startTls: () => undefined, upgrading: false } as PlaintextWriter;
+    expect(run(twoByte, [{ type: 'plaintext', writer }, data(0, 1, 0x61, 0, 1, 0x62)]).seen).toEqual(['plaintext', 'a', 'b']);
+  });
+
+  it('keeps a partial frame across events other than data and closed', () => {
+    const reconnecting: TransportEvent = { type: 'reconnecting', attempt: 1, delay: 0, reason: 'closed', resuming: false };
+    expect(run(twoByte, [data(0, 2, 0x61), reconnecting, data(0x62), closed]).seen).toEqual(['reconnecting', 'ab', 'closed']);
+  });
+
+  it('fails a stream that completes inside a frame, without closed', async () => {
+    const { seen, failure, dropped } = run(twoByte, [data(0, 2, 0x61)]);
+    expect(seen).toEqual([]);
+    expect(failure).toMatchObject({ code: 'ERR_RXTLS_FRAME_TRUNCATED' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(dropped).toEqual([]);
+  });
+
+  it('fails a stream that closes inside a frame, and sends nothing after the failure', async () => {
+    const { seen, failure, dropped } = run(twoByte, [data(0, 2, 0x61), closed]);
+    expect(seen).toEqual([]);
+    expect(failure).toMatchObject({ code: 'ERR_RXTLS_FRAME_TRUNCATED' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(dropped).toEqual([]);
+  });
+
+  it('passes an upstream error on', () => {
+    expect(run(twoByte, [data(0, 1, 0x61)], { end: 'reset' })).toMatchObject({ seen: ['a'], failure: new Error('reset') });
+  });
+
+  it("gives a codec that ignores emit's false nothing more once the consumer left", async () => {
+    const { seen, dropped } = run(heedless, [text('abc')], { leaveAfter: 1 });
+    expect(seen).toEqual(['a']);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(dropped).toEqual([]);
   });
 });

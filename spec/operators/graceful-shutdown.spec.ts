@@ -1,4 +1,4 @@
-import { filter, ignoreElements, take } from 'rxjs';
+import { config, filter, ignoreElements, Subject, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { connect, converse, DEFAULT_CLOSE_TIMEOUT_MS, gracefulShutdown, lines, type ClosedEvent, type TlsEvent } from '../../lib';
 import { createTestPki, fakeConnected, recordingWriter, startTlsServer, type TestPki, type TestServer } from '../../lib/testing';
@@ -135,6 +135,26 @@ describe('gracefulShutdown() marbles', () => {
       expectSubscriptions(source.subscriptions).toBe('^---!');
     });
     expect(reports).toEqual([]);
+  });
+
+  it('once detached, sends its gone subscriber neither the error nor the completion that ends the close', async () => {
+    const dropped: string[] = [];
+    const previous = config.onStoppedNotification;
+    config.onStoppedNotification = (notification) => dropped.push(notification.kind);
+    try {
+      for (const end of ['error', 'complete'] as const) {
+        const source = new Subject<TlsEvent>();
+        const subscription = source.pipe(gracefulShutdown()).subscribe({ error: () => undefined });
+        source.next(fakeConnected());
+        subscription.unsubscribe();
+        if (end === 'error') source.error(new Error('reset during close'));
+        else source.complete();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    } finally {
+      config.onStoppedNotification = previous;
+    }
+    expect(dropped).toEqual([]);
   });
 });
 

@@ -15,7 +15,7 @@ import {
   type TlsEvent,
   type TlsReader,
 } from '../../lib';
-import { fakeConnected, fakeLine, recordingReader } from '../../lib/testing/fakes';
+import { fakeConnected, fakeLine, recordingReader, recordingWriter } from '../../lib/testing/fakes';
 
 function scheduler() {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -458,5 +458,134 @@ describe('handleEach(handler): options', () => {
         ),
       ),
     ).rejects.toBe(failure);
+  });
+});
+
+describe('handleEach(): the guards', () => {
+  /** A reader that counts every call, even one that changes nothing. */
+  const countingReader = () => {
+    const calls: string[] = [];
+    const reader: TlsReader = { pause: () => calls.push('pause'), resume: () => calls.push('resume'), paused: false, pausable: true };
+    return { reader, calls };
+  };
+
+  it('bounds what it holds on a source without a reader, and lets go without one', async () => {
+    const gate = new Subject<void>();
+    let open = false;
+    const seen: string[] = [];
+    const source = new Subject<TlsEvent>();
+    const subscription = source
+      .pipe(handleEach(() => (open ? undefined : firstValueFrom(gate)), { highWaterMark: 2, lowWaterMark: 0 }))
+      .subscribe((e) => seen.push(e.type));
+    for (const text of ['a', 'b', 'c']) source.next(data(text));
+    open = true;
+    gate.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['data', 'data', 'data']);
+    open = false;
+    source.next(data('d'));
+    source.next(data('e'));
+    subscription.unsubscribe(); // paused, with no reader to resume
+  });
+
+  it('resumes the reader of connected after data events arrived while paused', async () => {
+    const { reader, calls } = countingReader();
+    let release = () => {};
+    const source = new Subject<TlsEvent>();
+    source.pipe(handleEach(() => new Promise<void>((resolve) => (release = resolve)), { highWaterMark: 2, lowWaterMark: 0 })).subscribe();
+    source.next({ ...fakeConnected(), reader });
+    source.next(data('a'));
+    source.next(data('b'));
+    source.next(data('c'));
+    expect(calls).toEqual(['pause']);
+    for (let i = 0; i < 3; i++) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+
+  it('keeps its reader when a plaintext event built by hand brings none', async () => {
+    const { reader, calls } = countingReader();
+    let release = () => {};
+    const source = new Subject<StartTlsEvent>();
+    source.pipe(handleEach(() => new Promise<void>((resolve) => (release = resolve)), { highWaterMark: 1, lowWaterMark: 0 })).subscribe();
+    source.next({ ...fakeConnected(), reader });
+    source.next(data('a'));
+    source.next({ type: 'plaintext', writer: { ...recordingWriter(), startTls: () => undefined, upgrading: false } });
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+
+  it('does not resume at teardown a reader it never paused', () => {
+    const { reader, calls } = countingReader();
+    const source = new Subject<TlsEvent>();
+    const subscription = source.pipe(handleEach(() => undefined)).subscribe();
+    source.next({ ...fakeConnected(), reader });
+    source.next(data('a'));
+    subscription.unsubscribe();
+    expect(calls).toEqual([]);
+  });
+
+  it('after a handler failed, pauses nothing: the connection is not left paused', () => {
+    const { reader, calls } = countingReader();
+    const source = new Subject<TlsEvent>();
+    let failure: unknown;
+    source
+      .pipe(
+        handleEach(
+          (event) => {
+            if (event.type === 'data' && event.bytes.toString() === 'bad') throw new Error('handler failed');
+            return NEVER;
+          },
+          { concurrency: 2, highWaterMark: 2, lowWaterMark: 0 },
+        ),
+      )
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    source.next({ ...fakeConnected(), reader });
+    source.next(data('slow'));
+    source.next(data('bad'));
+    expect(failure).toEqual(new Error('handler failed'));
+    expect(calls).toEqual([]);
+  });
+
+  it('handles tens of thousands of events that finish at once after a slow one, without deep recursion', async () => {
+    let release = () => {};
+    const count = 20_000;
+    const source = new Subject<TlsEvent>();
+    const seen: number[] = [];
+    source
+      .pipe(
+        handleEach((_event, index) => (index === 0 ? new Promise<void>((resolve) => (release = resolve)) : undefined), {
+          highWaterMark: count * 2,
+        }),
+      )
+      .subscribe((e) => e.type === 'data' && seen.push(e.bytes.length));
+    for (let i = 0; i < count; i++) source.next(data('x'));
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toHaveLength(count);
+  });
+
+  it('handles an event its own subscriber feeds in while it emits', () => {
+    const source = new Subject<TlsEvent>();
+    const handled: string[] = [];
+    const seen: string[] = [];
+    source
+      .pipe(
+        handleEach((event) => {
+          if (event.type === 'data') handled.push(event.bytes.toString());
+          return undefined;
+        }),
+      )
+      .subscribe((e) => {
+        if (e.type !== 'data') return;
+        seen.push(e.bytes.toString());
+        if (e.bytes.toString() === 'first') source.next(data('fed'));
+      });
+    source.next(data('first'));
+    expect(handled).toEqual(['first', 'fed']);
+    expect(seen).toEqual(['first', 'fed']);
   });
 });

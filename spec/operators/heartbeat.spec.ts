@@ -1,4 +1,4 @@
-import { NEVER, type Observable } from 'rxjs';
+import { config, NEVER, Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { heartbeat, InvalidOptionError, line, TransportError, type HeartbeatOptions, type Outbound, type TransportEvent } from '../../lib';
 import { fakeConnected, fakeLine, fakePeer } from '../../lib/testing';
@@ -87,6 +87,51 @@ describe('heartbeat()', () => {
   it('leaves no timer behind when unsubscribed', () => {
     // unsubscribed at 4, before the no-op was due: nothing is sent and nothing fails later
     run({ events: 'c', expected: '-' }, {}, '^---!');
+  });
+
+  it('names the peer in its error only when a connected event named one (a WebSocket has none)', () => {
+    const thrown: unknown[] = [];
+    const previous = config.onUnhandledError;
+    config.onUnhandledError = (error) => thrown.push(error);
+    try {
+      scheduler().run(({ hot, expectObservable }) => {
+        const webSocket = { type: 'connected' } as TransportEvent;
+        for (const source of [hot('l', events), hot('w', { w: webSocket })]) {
+          const result = (NEVER as Observable<Outbound>).pipe(
+            heartbeat(source as Observable<TransportEvent>, { quiet: 5, timeout: 3, send: () => line('hb NOOP') }),
+          );
+          expectObservable(result).toBe('-----n--#', outputs, expect.objectContaining({ host: '', port: 0 }));
+        }
+      });
+    } finally {
+      config.onUnhandledError = previous;
+    }
+    expect(thrown).toEqual([]);
+  });
+
+  it('stops at once for events that close while it subscribes, and lets go of them', () => {
+    let unsubscribed = 0;
+    scheduler().run(({ cold, expectObservable }) => {
+      const closesAtOnce = new Observable<TransportEvent>((subscriber) => {
+        subscriber.next(events['x'] as TransportEvent);
+        return () => unsubscribed++;
+      });
+      const result = (cold('----------a', outputs) as Observable<Outbound>).pipe(
+        heartbeat(closesAtOnce, { quiet: 5, timeout: 3, send: () => line('hb NOOP') }),
+      );
+      // no no-op at 5, no failure at 8: the output goes on alone
+      expectObservable(result).toBe('----------a', outputs);
+    });
+    expect(unsubscribed).toBe(1);
+  });
+
+  it('lets go of the events when its subscriber leaves', () => {
+    let unsubscribed = 0;
+    const events$ = new Observable<TransportEvent>(() => () => unsubscribed++);
+    const subscription = (NEVER as Observable<Outbound>).pipe(heartbeat(events$, { quiet: 5, send: () => line('hb NOOP') })).subscribe();
+    expect(unsubscribed).toBe(0);
+    subscription.unsubscribe();
+    expect(unsubscribed).toBe(1);
   });
 
   it('uses DEFAULT_HEARTBEAT_TIMEOUT_MS without a timeout', () => {

@@ -471,3 +471,53 @@ describe('lines() and converse() after reconnect', () => {
     expect(writers[1]?.written).toHaveLength(8);
   });
 });
+
+describe('reconnect(open, options): what a connection may leave out', () => {
+  const once =
+    (...events: ConnectEvent[]) =>
+    () =>
+      new Observable<ConnectEvent>((s) => {
+        for (const event of events) s.next(event);
+        s.complete();
+      });
+
+  it('fails with what open() throws, and tears down cleanly', () => {
+    const thrown = new Error('no such target');
+    const { moments, error } = timeline(() => {
+      throw thrown;
+    }, {});
+    expect(error).toBe(thrown);
+    expect(moments).toEqual([[0, 'error']]);
+  });
+
+  it('reconnects a connection that completed without closed, as closed', () => {
+    const { moments } = timeline(once(fakeConnected()), { maxAttempts: 1, initialDelay: 10, random: half });
+    expect(moments).toEqual([
+      [0, 'connected'],
+      [0, 'reconnecting 1 in 5 (closed)'],
+      [5, 'connected'],
+      [5, 'complete'],
+    ]);
+  });
+
+  it('retries a rejected connection that completed without closed, with retryCertFailures', () => {
+    const failed = { ...fakeConnected(), type: 'certFailed' } as unknown as ConnectEvent;
+    const { moments } = timeline(once(failed), { maxAttempts: 1, initialDelay: 10, random: half, retryCertFailures: true });
+    expect(moments).toEqual([
+      [0, 'certFailed'],
+      [0, 'reconnecting 1 in 5 (certFailed)'],
+      [5, 'certFailed'],
+      [5, 'complete'],
+    ]);
+  });
+
+  it('offers no ticket after a connected event that has no session (a WebSocket)', () => {
+    const { session: _session, ...withoutSession } = fakeConnected();
+    const { moments } = timeline(once(withoutSession as ConnectEvent, peerClosed), { maxAttempts: 1, initialDelay: 10, random: half });
+    expect(moments.slice(0, 3)).toEqual([
+      [0, 'connected'],
+      [0, 'closed by peer'],
+      [0, 'reconnecting 1 in 5 (closed)'],
+    ]);
+  });
+});

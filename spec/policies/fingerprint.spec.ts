@@ -83,6 +83,7 @@ describe('fingerprint(): the forms people copy fingerprints in', () => {
     expect(rejection('ab'.repeat(20)).message).toContain('has 40 hex digits (a SHA-1 fingerprint)');
     expect(rejection('ab'.repeat(16)).message).toContain('(a MD5 fingerprint)');
     expect(rejection('ab'.repeat(48)).message).toContain('(a SHA-384 fingerprint)');
+    expect(rejection('ab'.repeat(64)).message).toContain('has 128 hex digits (a SHA-512 fingerprint)');
   });
 
   it('rejects another declared hash, non-hex text and non-strings, saying which', () => {
