@@ -51,6 +51,15 @@ function versionOf(line: string): string {
   return result.stdout.trim();
 }
 
+/** The first lines of a failure message, indented under its test. */
+function indented(message: string, lines = 30): string {
+  return message
+    .split('\n')
+    .slice(0, lines)
+    .map((line) => `      ${line}`)
+    .join('\n');
+}
+
 /** Runs the suite once; its output goes to a log file, named on failure. */
 async function runJest(line: string, rxjs: string): Promise<Row> {
   const name = `node${line}-rxjs${rxjs.split('.')[0]}`;
@@ -81,11 +90,22 @@ async function runJest(line: string, rxjs: string): Promise<Row> {
     numFailedTests: number;
     numPendingTests: number;
     numFailedTestSuites: number;
-    testResults: Array<{ name: string; status: string; assertionResults: Array<{ fullName: string; status: string }> }>;
+    testResults: Array<{
+      name: string;
+      status: string;
+      message: string;
+      assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }>;
+    }>;
   };
-  for (const suite of result.testResults)
+  // The log is in a temporary directory a CI machine throws away: what failed, and why, goes to the output.
+  for (const suite of result.testResults) {
     for (const test of suite.assertionResults)
-      if (test.status === 'failed') console.log(`  ✕ ${suite.name.replace(root + '/', '')}: ${test.fullName}`);
+      if (test.status === 'failed') {
+        console.log(`  ✕ ${suite.name.replace(root + '/', '')}: ${test.fullName}`);
+        console.log(indented(test.failureMessages.join('\n')));
+      }
+    if (suite.status === 'failed' && suite.assertionResults.length === 0) console.log(indented(suite.message));
+  }
   const brokenSuites = result.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
   const note = brokenSuites > 0 ? `${brokenSuites} suite(s) failed to run` : status === 0 ? '' : `exit ${status}`;
   return {

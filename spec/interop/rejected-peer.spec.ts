@@ -158,8 +158,11 @@ describeWithOpenssl('a rejected peer: what OpenSSL logs', () => {
     const { port, server } = await expiredSServer('-tls1_3');
     const { events } = await collect(connect({ host: 'localhost', port, ca: pki.ca.cert, verify: later }));
     expect(certFailed(events).peerSaw).toBe('close-after-handshake');
-    await server.waitFor(/unexpected eof while reading/);
-    expect(server.output()).toMatch(FINISHED);
+    // s_server wrote its session tickets after our Finished: on a loaded machine they may still be
+    // unread when we close, and the kernel resets the connection (s_server prints ERROR on stdout,
+    // ahead of what it logged on stderr) instead of closing it.
+    await server.waitFor(/unexpected eof while reading|^ERROR$/m);
+    await server.waitFor(FINISHED, 2000);
     expect(server.output()).not.toMatch(ALERT);
   });
 
