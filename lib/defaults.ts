@@ -60,6 +60,19 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
 /** When a server's subscriber leaves: how long its open connections have to close gracefully before they are destroyed (option `shutdownTimeout`). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = DEFAULT_CLOSE_TIMEOUT_MS;
 
+/**
+ * How long a session ticket key that left a server's `ticketKeys` still opens the tickets it
+ * sealed (option `ticketKeyGrace`): Node's servers stop resuming a session 300 s after it began
+ * (`sessionTimeout`), so no ticket sealed before a rotation is resumable for longer.
+ */
+export const DEFAULT_TICKET_KEY_GRACE_MS = 300_000;
+
+/** How often `ticketKeysFromFile` (and `rxtls serve --ticket-keys`) looks for a change of the key file, in ms (option `pollInterval`). */
+export const DEFAULT_TICKET_KEY_FILE_POLL_MS = 1_000;
+
+/** The most session ticket keys a server opens tickets with at once: the current `ticketKeys` and the retired keys still in their grace period. */
+export const TICKET_KEYS_MAX = 32;
+
 /** Where servers (`listen`, `serve`, `gateway`, `rxtls serve`) listen unless told otherwise (option `host`): this machine only. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 

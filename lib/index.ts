@@ -25,6 +25,8 @@ export {
   type ServerCredentials,
 } from './server/listen';
 export { listening, type RunningServer } from './server/listening';
+export type { TicketKeyOptions, TicketKeys } from './server/ticket-keys';
+export { parseTicketKeyFile, ticketKeysFromFile, type TicketKeyFileOptions } from './server/ticket-key-file';
 export {
   serve,
   type ClientRejectedEvent,

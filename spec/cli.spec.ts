@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +111,15 @@ describe('each command parses its own arguments', () => {
     expect(parseConnectArgs(['h', '--keylog', '/tmp/k.log']).keylog).toBe('/tmp/k.log');
     expect(parseConnectArgs(['h']).keylog).toBeUndefined();
     expect(parseServeArgs(['--port', '0', '--self-signed', '--keylog', 'k.log']).keylog).toBe('k.log');
+  });
+
+  it('serve and gateway: --ticket-keys FILE (gateway: with --cert only)', () => {
+    expect(parseServeArgs(['--port', '0', '--self-signed', '--ticket-keys', 't.keys']).ticketKeys).toBe('t.keys');
+    const wss = ['--listen', '127.0.0.1:0', '--to', 'h:1', '--cert', 'c.pem', '--key', 'k.pem', '--ticket-keys', 't.keys'];
+    expect(parseGatewayArgs(wss).ticketKeys).toBe('t.keys');
+    expect(() => parseGatewayArgs(['--listen', '127.0.0.1:0', '--to', 'h:1', '--ticket-keys', 't.keys'])).toThrow(
+      '--ticket-keys needs --cert FILE --key FILE: a ws: gateway has no TLS sessions to resume',
+    );
   });
 
   it('pin, serve and gateway', () => {
@@ -339,6 +349,18 @@ describe('rxtls (the command)', () => {
       child.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it('serve --ticket-keys FILE refuses a file every user may read, and says how to fix it', async () => {
+    const file = join(dir, 'readable.keys');
+    await writeFile(file, randomBytes(48), { mode: 0o644 });
+    await chmod(file, 0o644);
+    const result = await rxtls(['serve', '--port', '0', '--self-signed', '--ticket-keys', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `rxtls: option "ticketKeys" names a file every user of this machine may read (mode 644): chmod 600 it (or 640 for a group), since the keys open every session they sealed (got "${file}")`,
+    );
+    expect(result.stdout).not.toMatch(/listening on/);
   });
 
   it('pin prints the SPKI pins of the chain, equal to what the openssl command computes, even for an untrusted server', async () => {

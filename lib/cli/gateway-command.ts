@@ -5,7 +5,7 @@ import type { GatewayOptions } from '../gateway/gateway-options';
 import { explain } from '../diagnostics/explain';
 import { parseTarget } from '../util/host-port';
 import { CLI_DEFAULTS } from './cli-defaults';
-import { certAndKey, positiveIntegerFlag, UsageError, type CliCommand } from './command';
+import { certAndKey, positiveIntegerFlag, ticketKeysFlag, TICKET_KEYS_USAGE, UsageError, type CliCommand } from './command';
 import { explanation, styleFor } from './output';
 
 /** What `rxtls gateway` was asked for. */
@@ -19,6 +19,7 @@ export interface GatewayCommand {
   readonly key?: string;
   readonly maxConnections?: number;
   readonly json: boolean;
+  readonly ticketKeys?: string;
 }
 
 /** `rxtls gateway --help`. */
@@ -31,6 +32,7 @@ export const GATEWAY_USAGE = `usage: rxtls gateway --listen ADDRESS:PORT --to HO
   --ca FILE|DIR          trust these CAs for the services instead of Node's root store
   --cert FILE --key FILE serve wss: with this certificate instead of ws:
   --max-connections N    clients bridged at once (default ${CLI_DEFAULTS.gatewayMaxConnections})
+${TICKET_KEYS_USAGE} (with --cert)
   --json                 one JSON event per line`;
 
 /** Reads the arguments of `rxtls gateway`; throws naming the one at fault. */
@@ -47,6 +49,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
       key: { type: 'string' },
       'max-connections': { type: 'string' },
       json: { type: 'boolean' },
+      'ticket-keys': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`gateway takes no positional arguments, got "${positionals.join(' ')}"`);
@@ -55,6 +58,8 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
   if (!values.to?.length) throw new UsageError('--to HOST:PORT is required: the gateway reaches only the services listed');
   for (const to of values.to) parseTarget(to);
   certAndKey(values);
+  if (values['ticket-keys'] !== undefined && values.cert === undefined)
+    throw new UsageError('--ticket-keys needs --cert FILE --key FILE: a ws: gateway has no TLS sessions to resume');
   const maxConnections = positiveIntegerFlag('max-connections', values['max-connections']);
   return {
     host: listen.host,
@@ -65,6 +70,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
     ...(values.ca !== undefined && { ca: values.ca }),
     ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
     ...(maxConnections !== undefined && { maxConnections }),
+    ...(values['ticket-keys'] !== undefined && { ticketKeys: values['ticket-keys'] }),
   };
 }
 
@@ -79,6 +85,7 @@ export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, 
     ...(command.cert !== undefined &&
       command.key !== undefined && { credentials: { cert: readFileSync(command.cert), key: readFileSync(command.key) } }),
     ...(command.maxConnections !== undefined && { maxConnections: command.maxConnections }),
+    ...ticketKeysFlag(command.ticketKeys, stderr),
   };
   return new Promise((resolve) => {
     gateway(options).subscribe({

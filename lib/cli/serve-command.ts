@@ -8,7 +8,7 @@ import { isPort, portRule } from '../util/option-checks';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { explain } from '../diagnostics/explain';
 import { explanation, styleFor } from './output';
-import { certAndKey, UsageError, type CliCommand } from './command';
+import { certAndKey, ticketKeysFlag, TICKET_KEYS_USAGE, UsageError, type CliCommand } from './command';
 
 /** What `rxtls serve` was asked for. */
 export interface ServeCommand {
@@ -20,6 +20,7 @@ export interface ServeCommand {
   readonly echo: boolean;
   readonly greeting?: string;
   readonly keylog?: string;
+  readonly ticketKeys?: string;
 }
 
 /** `rxtls serve --help`. */
@@ -28,7 +29,8 @@ export const SERVE_USAGE = `usage: rxtls serve --port N (--cert FILE --key FILE 
   --port N               port to listen on (0: any free one)
   --host ADDRESS         address to listen on (default ${CLI_DEFAULTS.serveHost}: this machine only)
   --keylog FILE          append every connection's TLS secrets to FILE (mode 0600), for Wireshark;
-                         anyone who reads it can decrypt the connections (loud warning)`;
+                         anyone who reads it can decrypt the connections (loud warning)
+${TICKET_KEYS_USAGE}`;
 
 /** Reads the arguments of `rxtls serve`; throws naming the one at fault. */
 export function parseServeArgs(args: readonly string[]): ServeCommand {
@@ -44,6 +46,7 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
       echo: { type: 'boolean' },
       greeting: { type: 'string' },
       keylog: { type: 'string' },
+      'ticket-keys': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no HOST, got "${positionals.join(' ')}"`);
@@ -61,6 +64,7 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
     ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
     ...(values.greeting !== undefined && { greeting: values.greeting }),
     ...(values.keylog !== undefined && { keylog: values.keylog }),
+    ...(values['ticket-keys'] !== undefined && { ticketKeys: values['ticket-keys'] }),
   };
 }
 
@@ -86,7 +90,8 @@ export async function runServe(options: ServeCommand, stdout: NodeJS.WriteStream
   return new Promise((resolve) => {
     const style = styleFor(stderr, process.env);
     const keylog = options.keylog === undefined ? {} : { keylog: options.keylog };
-    serve({ port: options.port, host: options.host, credentials, ...keylog }, dialogue).subscribe({
+    const ticketKeys = ticketKeysFlag(options.ticketKeys, stderr);
+    serve({ port: options.port, host: options.host, credentials, ...keylog, ...ticketKeys }, dialogue).subscribe({
       next: (e) => {
         if (e.type === 'listening') stdout.write(`listening on ${e.host}:${e.port}\n`);
         if (e.type === 'clientError')

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
+import { resolveTicketKeyOptions, type ResolvedTicketKeyOptions, type TicketKeyOptions } from '../server/ticket-keys';
 import { parseTarget } from '../util/host-port';
 import { hostOption, isHost, isPort, portOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { ConnectOptions } from '../client/connect-options';
@@ -47,7 +48,7 @@ export interface GatewayTarget {
  * gateway(options).subscribe(console.log);
  * ```
  */
-export interface GatewayOptions {
+export interface GatewayOptions extends TicketKeyOptions {
   /** Address to listen on: {@link DEFAULT_LISTEN_HOST} (`127.0.0.1`) by default. */
   readonly host?: string;
   /** Port to listen on, 0–65535; 0 picks a free one (the `listening` event tells which). */
@@ -114,7 +115,7 @@ export interface GatewayOptions {
 }
 
 /** Checked gateway options. */
-export interface ResolvedGatewayOptions {
+export interface ResolvedGatewayOptions extends ResolvedTicketKeyOptions {
   readonly host: string;
   readonly port: number;
   readonly targets: ReadonlyMap<string, GatewayTarget>;
@@ -187,6 +188,9 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     throw new InvalidOptionError('credentials', credentials, 'must be { cert, key }');
   // Serving wss: builds a TLS context at rxtls's security level.
   if (credentials !== undefined) requireRuntimeFeature(currentRuntime(), 'securityLevel', 'serve ws: on loopback instead');
+  const tickets = resolveTicketKeyOptions(options);
+  if (tickets.ticketKeys !== undefined && credentials === undefined)
+    throw new InvalidOptionError('ticketKeys', '(hidden)', 'needs credentials: a ws: gateway has no TLS sessions to resume');
   const upstream = options.upstream ?? {};
   for (const name of ['idleTimeout', 'signal'] as const) {
     const value: unknown = (upstream as Record<string, unknown>)[name];
@@ -208,5 +212,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     idleTimeout: idleTimeoutOption(options),
     keepAlive: keepAliveOption(options),
     signal: signalOption(options, 'signal'),
+    ...tickets,
   };
 }

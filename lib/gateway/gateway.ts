@@ -21,12 +21,14 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { Observable, defer, type Subscription } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../defaults';
 import type { PeerInfo } from '../events';
 import { verifiedSocket } from '../client/verified-socket';
-import { startListener } from '../server/listener';
+import { startListener, type Listener } from '../server/listener';
+import { followTicketKeys, TICKET_KEYS_SESSION_ID_CONTEXT } from '../server/server-ticket-keys';
 import { serverKeepAlive, stopOnAbort } from '../server/server-liveness';
 import { bridge } from './bridge';
 import type { BridgeSummary } from './bridge-summary';
@@ -125,7 +127,13 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
       if (!stopAbort) return undefined;
       const keepAlive = serverKeepAlive(resolved);
       const server = resolved.credentials
-        ? createHttpsServer({ ...resolved.credentials, minVersion: DEFAULT_MIN_TLS_VERSION, ciphers: DEFAULT_CIPHERS, ...keepAlive })
+        ? createHttpsServer({
+            ...resolved.credentials,
+            minVersion: DEFAULT_MIN_TLS_VERSION,
+            ciphers: DEFAULT_CIPHERS,
+            ...keepAlive,
+            ...(resolved.ticketKeys !== undefined && { sessionIdContext: TICKET_KEYS_SESSION_ID_CONTEXT }),
+          })
         : createHttpServer(keepAlive);
       const webSockets = new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageBytes, perMessageDeflate: false });
       const bridges = new Set<{ shutdown(): void }>();
@@ -226,23 +234,41 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
         const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
         return `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`;
       };
-      const listener = startListener(
-        server,
-        { host: resolved.host, port: resolved.port, shutdownTimeout: resolved.closeTimeout },
-        {
-          listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port, url: url(port) }),
-          failed: (error) => subscriber.error(error),
-        },
-        'the gateway cannot listen',
-      );
-      server.on('connection', (socket: Socket) => listener.track(socket));
+      let listener: Listener | undefined;
+      const start = () => {
+        listener = startListener(
+          server,
+          { host: resolved.host, port: resolved.port, shutdownTimeout: resolved.closeTimeout },
+          {
+            listening: (port) => subscriber.next({ type: 'listening', host: resolved.host, port, url: url(port) }),
+            failed: (error) => subscriber.error(error),
+          },
+          'the gateway cannot listen',
+        );
+      };
+      server.on('connection', (socket: Socket) => listener?.track(socket));
+      // With ticketKeys the gateway listens once the first keys are checked and hooked.
+      const tickets = followTicketKeys(resolved, subscriber);
+      if (resolved.ticketKeys === undefined) start();
+      else
+        void tickets.ready.then((hooks) => {
+          if (subscriber.closed) return;
+          try {
+            hooks?.hookServer(server as TlsServer);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          start();
+        });
 
       return () => {
         stopAbort();
+        tickets.subscription?.unsubscribe();
         for (const upstream of connecting) upstream.unsubscribe();
         for (const running of bridges) running.shutdown();
         // The bridges say goodbye themselves (1001); what is still open after closeTimeout is destroyed.
-        void listener.stop('linger');
+        void listener?.stop('linger');
       };
     });
   });

@@ -28,6 +28,7 @@ import {
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
 import { signalOption } from '../util/abort-signal';
 import { idleTimeoutOption, keepAliveOption } from '../util/liveness-options';
+import { resolveTicketKeyOptions, type ResolvedTicketKeyOptions, type TicketKeyOptions } from './ticket-keys';
 
 /**
  * A server's certificate and key (PEM), and optionally others chosen by SNI server name.
@@ -64,7 +65,7 @@ export interface ServerCredentials {
  * listen({ port: 8443, credentials: { cert, key }, requestCert: true, ca: '/etc/rxtls/client-ca.pem', verify: strict() });
  * ```
  */
-export interface ListenOptions {
+export interface ListenOptions extends TicketKeyOptions {
   /** Address to listen on. Default `'127.0.0.1'`: reachable from this machine only, until you say otherwise. */
   readonly host?: string;
   /** Port; 0 (the default) picks a free one, reported by the `listening` event. */
@@ -122,7 +123,7 @@ export interface ListenOptions {
 }
 
 /** {@link ListenOptions} checked, with defaults filled in. */
-export interface ResolvedListenOptions {
+export interface ResolvedListenOptions extends ResolvedTicketKeyOptions {
   readonly host: string;
   readonly port: number;
   readonly requestCert: boolean;
@@ -167,5 +168,6 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     idleTimeout: idleTimeoutOption(options),
     keepAlive: keepAliveOption(options),
     signal: signalOption(options, 'signal'),
+    ...resolveTicketKeyOptions(options),
   };
 }

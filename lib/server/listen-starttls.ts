@@ -41,10 +41,11 @@ export function listenStartTls(options: ListenOptions): Observable<StartTlsServe
       let context: SecureContext | undefined;
       let byName = new Map<string, SecureContext>();
       let listener: Listener | undefined;
-      const credentials = followCredentials(options, resolved, subscriber, (value, withCa) => {
+      const credentials = followCredentials(options, resolved, subscriber, (value, withCa, tickets) => {
         resolved = withCa;
-        const built = serverContexts(value, resolved);
+        const built = serverContexts(value, resolved, tickets);
         context = createSecureContext(built.main);
+        tickets?.hook(context);
         byName = built.byName;
         listener ??= start();
       });

@@ -7,6 +7,7 @@ import { recordKeys } from '../diagnostics/keylog';
 import { followCredentials, serverContexts } from './server-credentials';
 import { serverConnection } from './server-connection';
 import { serverKeepAlive, stopOnAbort } from './server-liveness';
+import type { ServerTickets } from './server-ticket-keys';
 import type { ClientErrorEvent, ConnectionEvent, ListeningEvent } from './server-events';
 
 export type { ListenOptions, ServerCredentials } from './listen-options';
@@ -58,17 +59,20 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       let stopped = false;
       const contexts = { byName: new Map<string, SecureContext>() };
 
-      const apply = (credentials: ServerCredentials) => {
+      const apply = (credentials: ServerCredentials, tickets: ServerTickets | undefined) => {
         // Each emission builds the contexts new handshakes get; established connections keep theirs.
-        const { main, byName } = serverContexts(credentials, resolved);
+        const { main, byName } = serverContexts(credentials, resolved, tickets);
         contexts.byName = byName;
-        if (server) server.setSecureContext(main);
+        if (server) {
+          server.setSecureContext(main);
+          tickets?.hookServer(server);
+        }
         return main;
       };
 
-      const start = (credentials: ServerCredentials) => {
+      const start = (credentials: ServerCredentials, tickets: ServerTickets | undefined) => {
         const tlsServer = createServer({
-          ...apply(credentials),
+          ...apply(credentials, tickets),
           requestCert: resolved.requestCert,
           rejectUnauthorized: false, // the policy judges client certificates, reporting every problem
           handshakeTimeout: resolved.handshakeTimeout,
@@ -76,6 +80,7 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
           ...(resolved.alpn && { ALPNProtocols: [...resolved.alpn] }),
           SNICallback: (servername, callback) => callback(null, contexts.byName.get(servername.toLowerCase())),
         });
+        tickets?.hookServer(tlsServer);
         if (resolved.keylog !== undefined) {
           try {
             recordKeys(tlsServer, resolved.keylog, (error) => subscriber.error(error));
@@ -117,10 +122,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         });
       };
 
-      const credentialsSubscription = followCredentials(options, resolved, subscriber, (credentials, withCa) => {
+      const credentialsSubscription = followCredentials(options, resolved, subscriber, (credentials, withCa, tickets) => {
         resolved = withCa;
-        if (server) apply(credentials);
-        else start(credentials);
+        if (server) apply(credentials, tickets);
+        else start(credentials, tickets);
       });
 
       return () => {
