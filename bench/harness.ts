@@ -3,6 +3,7 @@
  * runs, and ratios reported as the median of the per-run ratios with their spread (min–max).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -117,4 +118,13 @@ export async function benchFixture(): Promise<{ pki: TestPki; leaf: TestCredenti
   const leaf = await pki.leaf();
   const { child, port } = await startServer(leaf.cert, leaf.key);
   return { pki, leaf, child, port };
+}
+
+/** A port nothing listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
 }

@@ -124,7 +124,13 @@ describe('each command parses its own arguments', () => {
 
   it('pin, serve and gateway', () => {
     expect(parsePinArgs(['h', '--ca', 'ca.pem'])).toEqual({ target: { host: 'h', port: 443 }, ca: 'ca.pem' });
-    expect(parseServeArgs(['--port', '0', '--self-signed'])).toEqual({ port: 0, host: DEFAULT_LISTEN_HOST, selfSigned: true, echo: false });
+    expect(parseServeArgs(['--port', '0', '--self-signed'])).toEqual({
+      port: 0,
+      host: DEFAULT_LISTEN_HOST,
+      selfSigned: true,
+      echo: false,
+      workers: 1,
+    });
     expect(() => parseServeArgs(['--port', '65536', '--self-signed'])).toThrow('--port must be an integer from 0 to 65535, got "65536"');
     expect(() => parseServeArgs(['--port', '1'])).toThrow('give either --cert FILE --key FILE or --self-signed');
     expect(parseGatewayArgs(['--listen', '[::1]:0', '--to', 'imap.example.com:993', '--max-connections', '8'])).toEqual({
@@ -134,6 +140,7 @@ describe('each command parses its own arguments', () => {
       origins: [],
       json: false,
       maxConnections: 8,
+      workers: 1,
     });
     expect(() => parseGatewayArgs(['--listen', '127.0.0.1:0', '--to', 'h:0'])).toThrow('port must be an integer from 1 to 65535 in "h:0"');
     expect(() => parseGatewayArgs(['--listen', '127.0.0.1:0', '--to', 'h:1', '--max-connections', '0'])).toThrow(

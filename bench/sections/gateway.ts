@@ -14,11 +14,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
-import { interleave, median, ratioOf, type BenchContext, type BenchSection, type Ratio } from '../harness';
+import { freePort, interleave, median, ratioOf, type BenchContext, type BenchSection, type Ratio } from '../harness';
 import { rawRead, streamBytes } from './streams';
 
 const ROOT = join(__dirname, '..', '..');
@@ -33,15 +33,6 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((done) => child.once('exit', done));
   process.kill(child.pid, 'SIGTERM');
   await exited;
-}
-
-/** A port nothing listens on right now, on loopback. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 /** Resolves once something accepts TCP connections on the port. */

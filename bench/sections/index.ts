@@ -1,6 +1,7 @@
 /** Every section of `npm run bench`, in the order a full run takes them. */
 import type { BenchSection } from '../harness';
 import { asyncSection } from './async';
+import { clusterSection } from './cluster';
 import { dataSection } from './data';
 import { framesSection } from './frames';
 import { gatewaySection } from './gateway';
@@ -18,4 +19,5 @@ export const sections: readonly BenchSection[] = [
   gatewaySection,
   asyncSection,
   redisSection,
+  clusterSection,
 ];

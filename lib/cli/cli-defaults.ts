@@ -40,6 +40,12 @@ export interface CliDefaults {
   readonly doctorAiaMaxBytes: number;
   /** `rxtls doctor`: how long that fetch may take, in ms. */
   readonly doctorAiaTimeoutMs: number;
+  /** `--workers`: how long past the shutdown timeout a stopping worker may take before it exits (or is killed), in ms. */
+  readonly workerExitMarginMs: number;
+  /** `--workers`: this many workers dying within `workerCrashWindowMs` stop the command (a crash loop) instead of being replaced. */
+  readonly workerCrashLimit: number;
+  /** `--workers`: the window of `workerCrashLimit`, in ms. */
+  readonly workerCrashWindowMs: number;
   /** Per `--starttls` protocol, its STARTTLS port and its implicit-TLS port. */
   readonly protocols: Readonly<Record<StartTlsProtocol, ProtocolPorts>>;
 }
@@ -68,6 +74,9 @@ export const CLI_DEFAULTS: CliDefaults = {
   // a certificate is 1–2 KiB; a CA's .p7c with several is rarely above 16 KiB
   doctorAiaMaxBytes: 64 * 1024,
   doctorAiaTimeoutMs: 5_000,
+  workerExitMarginMs: 500,
+  workerCrashLimit: 5,
+  workerCrashWindowMs: 10_000,
   protocols: {
     // RFC 5321 relay on 25 (message submission, RFC 6409, is 587: give HOST:587); SMTPS 465 (RFC 8314)
     smtp: { starttls: 25, implicitTls: 465 },

@@ -1,5 +1,3 @@
-import type { Observable } from 'rxjs';
-import { ticketKeysFromFile } from '../server/ticket-key-file';
 import { isPositiveInteger } from '../util/option-checks';
 
 /** Bad arguments: main() prints the message and the command's usage, never a stack trace, and exits 1. */
@@ -38,15 +36,3 @@ export function positiveIntegerFlag(name: string, text: string | undefined): num
 export function certAndKey(values: { readonly cert?: string | undefined; readonly key?: string | undefined }): void {
   if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
 }
-
-/** `--ticket-keys FILE` of `rxtls serve` and `rxtls gateway`: the keys of FILE, followed as it is rewritten; a bad rewrite is said on stderr and the keys stay. */
-export function ticketKeysFlag(path: string | undefined, stderr: NodeJS.WriteStream): { ticketKeys?: Observable<Buffer[]> } {
-  if (path === undefined) return {};
-  const onInvalid = (error: Error) => void stderr.write(`rxtls: kept the session ticket keys: ${error.message}\n`);
-  return { ticketKeys: ticketKeysFromFile(path, { onInvalid }) };
-}
-
-/** The help text of `--ticket-keys FILE`. */
-export const TICKET_KEYS_USAGE = `  --ticket-keys FILE     seal session tickets with the keys in FILE (openssl rand 48 > FILE; chmod 600),
-                         so that every server given FILE resumes the others' sessions; rewriting it
-                         rotates them (its first key seals; replaced keys still open for 5 minutes)`;

@@ -5,7 +5,9 @@ import type { GatewayOptions } from '../gateway/gateway-options';
 import { explain } from '../diagnostics/explain';
 import { parseTarget } from '../util/host-port';
 import { CLI_DEFAULTS } from './cli-defaults';
-import { certAndKey, positiveIntegerFlag, ticketKeysFlag, TICKET_KEYS_USAGE, UsageError, type CliCommand } from './command';
+import { certAndKey, positiveIntegerFlag, UsageError, type CliCommand } from './command';
+import { ticketKeysFlag, TICKET_KEYS_USAGE, workersFlag, WORKERS_USAGE } from './fleet-flags';
+import { isWorker, runPrimary, stopOnSignals } from './workers';
 import { explanation, styleFor } from './output';
 
 /** What `rxtls gateway` was asked for. */
@@ -20,6 +22,7 @@ export interface GatewayCommand {
   readonly maxConnections?: number;
   readonly json: boolean;
   readonly ticketKeys?: string;
+  readonly workers: number;
 }
 
 /** `rxtls gateway --help`. */
@@ -33,6 +36,7 @@ export const GATEWAY_USAGE = `usage: rxtls gateway --listen ADDRESS:PORT --to HO
   --cert FILE --key FILE serve wss: with this certificate instead of ws:
   --max-connections N    clients bridged at once (default ${CLI_DEFAULTS.gatewayMaxConnections})
 ${TICKET_KEYS_USAGE} (with --cert)
+${WORKERS_USAGE}
   --json                 one JSON event per line`;
 
 /** Reads the arguments of `rxtls gateway`; throws naming the one at fault. */
@@ -50,6 +54,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
       'max-connections': { type: 'string' },
       json: { type: 'boolean' },
       'ticket-keys': { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`gateway takes no positional arguments, got "${positionals.join(' ')}"`);
@@ -67,6 +72,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
     targets: values.to,
     origins: values.origin ?? [],
     json: values.json === true,
+    workers: workersFlag(values.workers),
     ...(values.ca !== undefined && { ca: values.ca }),
     ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
     ...(maxConnections !== undefined && { maxConnections }),
@@ -76,6 +82,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
 
 /** Runs `rxtls gateway` until interrupted; resolves to the exit status only on failure. */
 export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
+  if (command.workers > 1 && !isWorker()) return runPrimary('gateway', command.workers, stdout, stderr);
   const options: GatewayOptions = {
     host: command.host,
     port: command.port,
@@ -85,16 +92,17 @@ export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, 
     ...(command.cert !== undefined &&
       command.key !== undefined && { credentials: { cert: readFileSync(command.cert), key: readFileSync(command.key) } }),
     ...(command.maxConnections !== undefined && { maxConnections: command.maxConnections }),
-    ...ticketKeysFlag(command.ticketKeys, stderr),
+    ...(command.cert !== undefined && ticketKeysFlag(command.ticketKeys, stderr)),
   };
   return new Promise((resolve) => {
-    gateway(options).subscribe({
+    const running = gateway(options).subscribe({
       next: (event) => stdout.write(`${command.json ? JSON.stringify(summary(event)) : describe(event)}\n`),
       error: (error: Error) => {
         stderr.write(`rxtls: ${error.message}\n${explanation(explain(error), styleFor(stderr, process.env))}\n`);
         resolve(1);
       },
     });
+    stopOnSignals(() => running.unsubscribe());
   });
 }
 

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../../lib/testing';
-import { buildOnce } from '../support/build-once';
+import { CLI, commandFixture, type CommandFixture } from '../support/command-fixture';
 import { visit } from '../support/resumption';
 import { describeWithHaproxy, startHaproxy } from './haproxy';
 import { freePort, spawnListening, type SpawnedPeer } from './peers';
@@ -14,24 +12,18 @@ import { freePort, spawnListening, type SpawnedPeer } from './peers';
  * between them, a client that reconnects lands on the other instance and resumes its session
  * there; with a file each, it gets a full handshake (the negative control).
  */
-const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const RECONNECTS = 20;
-let pki: TestPki;
-let dir: string;
+let fixture: CommandFixture;
 const started: SpawnedPeer[] = [];
 
 beforeAll(async () => {
-  await buildOnce();
-  pki = await createTestPki();
-  dir = await mkdtemp(join(tmpdir(), 'rxtls-fleet-'));
-  const leaf = await pki.leaf();
-  await Promise.all([writeFile(join(dir, 'cert.pem'), leaf.cert), writeFile(join(dir, 'key.pem'), leaf.key, { mode: 0o600 })]);
+  fixture = await commandFixture('rxtls-fleet-');
 }, 120_000);
 afterEach(() => Promise.all(started.splice(0).map((p) => p.stop())));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => fixture.remove());
 
 async function keyFile(name: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(fixture.dir, name);
   await writeFile(path, randomBytes(48), { mode: 0o600 });
   return path;
 }
@@ -39,7 +31,7 @@ async function keyFile(name: string): Promise<string> {
 /** `rxtls serve` in its own process, greeting with its name. */
 async function instance(name: string, ticketKeys: string): Promise<number> {
   const port = await freePort();
-  const args = ['serve', '--port', String(port), '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem')];
+  const args = ['serve', '--port', String(port), '--cert', fixture.cert, '--key', fixture.key];
   started.push(await spawnListening('node', [CLI, ...args, '--greeting', `* OK ${name}`, '--ticket-keys', ticketKeys], { port }));
   return port;
 }
@@ -47,24 +39,14 @@ async function instance(name: string, ticketKeys: string): Promise<number> {
 /** `rxtls gateway` serving wss: in its own process (its target is never reached: only its TLS sessions count). */
 async function gatewayInstance(ticketKeys: string): Promise<number> {
   const port = await freePort();
-  const args = [
-    'gateway',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--to',
-    '127.0.0.1:9',
-    '--cert',
-    join(dir, 'cert.pem'),
-    '--key',
-    join(dir, 'key.pem'),
-  ];
+  const args = ['gateway', '--listen', `127.0.0.1:${port}`, '--to', '127.0.0.1:9', '--cert', fixture.cert, '--key', fixture.key];
   started.push(await spawnListening('node', [CLI, ...args, '--ticket-keys', ticketKeys], { port }));
   return port;
 }
 
 /** One connection through the balancer: which instance greeted, whether the session resumed, and the ticket to come back with. */
 const through = (port: number, session?: Buffer) =>
-  visit({ host: 'localhost', port, ca: pki.ca.cert, ...(session && { session }) }, { greeting: true });
+  visit({ host: 'localhost', port, ca: fixture.pki.ca.cert, ...(session && { session }) }, { greeting: true });
 
 /** Connects once, then RECONNECTS times with the latest ticket; returns each reconnect. */
 async function reconnects(port: number): Promise<Array<{ moved: boolean; resumed: boolean }>> {
@@ -102,7 +84,8 @@ describeWithHaproxy('HAProxy (TCP, round robin) in front of two rxtls serve proc
     const resumedThrough = async (files: readonly string[]) => {
       const balancer = await startHaproxy(await Promise.all(files.map(gatewayInstance)));
       started.push(balancer);
-      const tls = (session?: Buffer) => visit({ host: 'localhost', port: balancer.port, ca: pki.ca.cert, ...(session && { session }) });
+      const tls = (session?: Buffer) =>
+        visit({ host: 'localhost', port: balancer.port, ca: fixture.pki.ca.cert, ...(session && { session }) });
       let last = await tls();
       let resumed = 0;
       for (let i = 0; i < RECONNECTS; i++) {
