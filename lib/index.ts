@@ -177,4 +177,13 @@ export type {
 } from './diagnostics/doctor-findings';
 export type { Keylog } from './diagnostics/keylog';
 
+export {
+  DIAGNOSTICS_CHANNELS,
+  type BridgeMessage,
+  type CloseMessage,
+  type ConnectMessage,
+  type DiagnosticsRole,
+  type HandshakeMessage,
+  type VerdictMessage,
+} from './util/diagnostics-channels';
 export * from './defaults';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { gateway, type GatewayEvent } from '../gateway/gateway';
 import type { GatewayOptions } from '../gateway/gateway-options';
@@ -23,6 +24,8 @@ export interface GatewayCommand {
   readonly json: boolean;
   readonly ticketKeys?: string;
   readonly workers: number;
+  /** `--metrics ADDR:PORT`: where to serve the Prometheus metrics. */
+  readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 /** `rxtls gateway --help`. */
@@ -37,6 +40,8 @@ export const GATEWAY_USAGE = `usage: rxtls gateway --listen ADDRESS:PORT --to HO
   --max-connections N    clients bridged at once (default ${CLI_DEFAULTS.gatewayMaxConnections})
 ${TICKET_KEYS_USAGE} (with --cert)
 ${WORKERS_USAGE}
+  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics: active bridges, refusals
+                         by status, bytes each way, upstream handshake durations (all workers added up)
   --json                 one JSON event per line`;
 
 /** Reads the arguments of `rxtls gateway`; throws naming the one at fault. */
@@ -55,6 +60,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
       json: { type: 'boolean' },
       'ticket-keys': { type: 'string' },
       workers: { type: 'string' },
+      metrics: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`gateway takes no positional arguments, got "${positionals.join(' ')}"`);
@@ -66,6 +72,7 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
   if (values['ticket-keys'] !== undefined && values.cert === undefined)
     throw new UsageError('--ticket-keys needs --cert FILE --key FILE: a ws: gateway has no TLS sessions to resume');
   const maxConnections = positiveIntegerFlag('max-connections', values['max-connections']);
+  const metrics = values.metrics === undefined ? undefined : parseTarget(values.metrics, { lowestPort: 0 });
   return {
     host: listen.host,
     port: listen.port,
@@ -77,12 +84,28 @@ export function parseGatewayArgs(args: readonly string[]): GatewayCommand {
     ...(values.cert !== undefined && { cert: values.cert, key: values.key }),
     ...(maxConnections !== undefined && { maxConnections }),
     ...(values['ticket-keys'] !== undefined && { ticketKeys: values['ticket-keys'] }),
+    ...(metrics && { metrics: { host: metrics.host, port: metrics.port } }),
   };
 }
 
-/** Runs `rxtls gateway` until interrupted; resolves to the exit status only on failure. */
-export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
-  if (command.workers > 1 && !isWorker()) return runPrimary('gateway', command.workers, stdout, stderr);
+/** Runs `rxtls gateway` until interrupted; resolves to the exit status only on failure (or, with `--workers`, when stopped). */
+export async function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): Promise<number> {
+  const primary = command.workers > 1 && !isWorker();
+  // prom-client is loaded only for --metrics (and in every worker of such a command, whose counters the primary asks for).
+  const metricsModule = command.metrics ? await import('./gateway-metrics') : undefined;
+  let metricsServer: Server | undefined;
+  if (metricsModule && command.metrics && !isWorker()) {
+    try {
+      const served = await metricsModule.serveMetrics(command.metrics.host, command.metrics.port, metricsModule.metricsSource(primary));
+      metricsServer = served.server;
+      stdout.write(`metrics on http://${hostPort(command.metrics.host, served.port)}/metrics\n`);
+    } catch (error) {
+      stderr.write(`rxtls: --metrics ${hostPort(command.metrics.host, command.metrics.port)}: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (primary) return runPrimary('gateway', command.workers, stdout, stderr).finally(() => metricsServer?.close());
+  const metrics = metricsModule?.gatewayMetrics();
   const options: GatewayOptions = {
     host: command.host,
     port: command.port,
@@ -96,15 +119,25 @@ export function runGateway(command: GatewayCommand, stdout: NodeJS.WriteStream, 
   };
   return new Promise((resolve) => {
     const running = gateway(options).subscribe({
-      next: (event) => stdout.write(`${command.json ? JSON.stringify(summary(event)) : describe(event)}\n`),
+      next: (event) => {
+        metrics?.record(event);
+        stdout.write(`${command.json ? JSON.stringify(summary(event)) : describe(event)}\n`);
+      },
       error: (error: Error) => {
         stderr.write(`rxtls: ${error.message}\n${explanation(explain(error), styleFor(stderr, process.env))}\n`);
+        metricsServer?.close();
         resolve(1);
       },
     });
-    stopOnSignals(() => running.unsubscribe());
+    stopOnSignals(() => {
+      running.unsubscribe();
+      metrics?.stop();
+      metricsServer?.close();
+    });
   });
 }
+
+const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** `rxtls gateway --listen ADDRESS:PORT --to HOST:PORT`. */
 export const gatewayCommand: CliCommand<GatewayCommand> = { usage: GATEWAY_USAGE, parse: parseGatewayArgs, run: runGateway };

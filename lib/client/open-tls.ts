@@ -18,6 +18,7 @@ import { keepAliveOn } from '../transport/keep-alive';
 import { watchedConnection, watchedTransport, type WatchedTransport } from '../transport/watched-transport';
 import { recordKeys } from '../diagnostics/keylog';
 import { abortedError, onAbort } from '../util/abort-signal';
+import { handshakeMessage, publish } from '../util/diagnostics-channels';
 import { dial } from './dial/dial';
 
 const noop = () => undefined;
@@ -69,6 +70,7 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
     const stopAbort = signal
       ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the TLS handshake finished')))
       : noop;
+    publish('connect', () => ({ role: 'client', host, port, offersSession: options.session !== undefined }));
     const timers = timerSet();
     const teardown = () => {
       torn = true;
@@ -241,7 +243,9 @@ function start(
   let ticket: Buffer | undefined;
   let handshakeDone = false;
 
+  let handshakeStarted = 0;
   const startHandshakeTimer = () => {
+    handshakeStarted = performance.now();
     const handshakeTimer = timers.after(options.handshakeTimeout, () =>
       fail('ERR_RXTLS_HANDSHAKE_TIMEOUT', `TLS handshake did not finish within ${options.handshakeTimeout} ms (option handshakeTimeout)`),
     );
@@ -307,8 +311,11 @@ function start(
       return;
     }
     const { maxPendingWriteBytes, closeTimeout, idleTimeout, signal } = options;
+    const session = sessionInfo(socket, () => ticket);
+    publish('handshake', () => handshakeMessage('client', host, port, handshakeStarted, session, facts?.peer.validTo));
     onEstablished();
     const connection = establishedConnection(socket, subscriber, {
+      role: 'client',
       maxPendingWriteBytes,
       closeTimeout,
       idleTimeout,
@@ -320,7 +327,7 @@ function start(
     subscriber.next({
       type: 'handshake',
       ...facts,
-      session: sessionInfo(socket, () => ticket),
+      session,
       accept: () => connection.accept(),
       reader: connection.reader,
       release: () => {

@@ -5,6 +5,7 @@ import type { CertFailedEvent, ClosedEvent, PeerInfo, SessionInfo } from '../eve
 import { judge, rejection } from '../policies/verdict';
 import type { ConnectOptions } from './connect-options';
 import { openTls } from './open-tls';
+import { publishVerdict } from '../util/diagnostics-channels';
 
 /** The policy accepted the peer: the socket, not yet read from or written to, now belongs to the subscriber. */
 export interface VerifiedSocketEvent {
@@ -37,6 +38,7 @@ export function verifiedSocket(options: ConnectOptions): Observable<VerifiedSock
         if (event.type !== 'handshake') return;
         void Promise.resolve(judge(policy, event)).then((errors) => {
           if (subscriber.closed) return;
+          publishVerdict('client', policy.name, errors, event.peer);
           if (errors.length > 0) {
             for (const rejected of rejection(errors, event)) subscriber.next(rejected);
             subscriber.complete();

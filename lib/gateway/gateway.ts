@@ -30,6 +30,7 @@ import { verifiedSocket } from '../client/verified-socket';
 import { startListener, type Listener } from '../server/listener';
 import { followTicketKeys, TICKET_KEYS_SESSION_ID_CONTEXT } from '../server/server-ticket-keys';
 import { serverKeepAlive, stopOnAbort } from '../server/server-liveness';
+import { publish } from '../util/diagnostics-channels';
 import { bridge } from './bridge';
 import type { BridgeSummary } from './bridge-summary';
 
@@ -211,9 +212,12 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
               const id = nextId;
               nextId += 1;
               subscriber.next({ type: 'bridged', id, target: key, ...who, peer: event.peer });
+              publish('bridge', () => ({ phase: 'open', id, target: key, remoteAddress }));
               const running = bridge(client, { ...event, host: target.host, port: target.port }, resolved, (summary) => {
                 release();
                 bridges.delete(running);
+                const { closedBy, code, bytesUp, bytesDown } = summary;
+                publish('bridge', () => ({ phase: 'close', id, target: key, remoteAddress, closedBy, code, bytesUp, bytesDown }));
                 subscriber.next({ type: 'bridgeClosed', id, target: key, ...summary });
               });
               bridges.add(running);

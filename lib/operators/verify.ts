@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { CertError, ConnectEvent, HandshakeEvent, RawTlsEvent } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
 import { isPromise, judge, rejection } from '../policies/verdict';
+import { publishVerdict } from '../util/diagnostics-channels';
 
 /**
  * Applies a verification policy to the raw handshake: a peer the policy accepts becomes a
@@ -31,6 +32,7 @@ export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent
       let held: Array<() => void> | undefined;
       const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());
       const decide = (handshake: HandshakeEvent, errors: readonly CertError[], atOnce: boolean) => {
+        publishVerdict(handshake.role ?? 'client', policy.name, errors, handshake.peer);
         if (errors.length === 0) {
           subscriber.next({
             type: 'connected',

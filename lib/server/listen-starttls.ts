@@ -12,6 +12,7 @@ import { serverConnection, serverLimits } from './server-connection';
 import { followCredentials, serverContexts } from './server-credentials';
 import { serverKeepAlive, stopOnAbort } from './server-liveness';
 import type { ConnectionEvent, ListeningEvent } from './server-events';
+import { publishServerHandshake } from './server-diagnostics';
 
 /**
  * A plaintext server whose connections can be upgraded in band: each accepted connection is a
@@ -115,6 +116,7 @@ function plaintextServerConnection(
     const writer = plaintextWriter(connection.accept(), () => {
       connection.detach();
       discardPlaintext(raw);
+      const startedAt = performance.now();
       const tls = new TLSSocket(raw, {
         isServer: true,
         secureContext: context(),
@@ -145,6 +147,7 @@ function plaintextServerConnection(
       });
       tls.once('secure', () => {
         clearTimeout(timer);
+        publishServerHandshake(tls, startedAt);
         upgrade = serverConnection(tls, options).subscribe(subscriber);
       });
       tls.once('close', () => {

@@ -8,6 +8,7 @@ import { followCredentials, serverContexts } from './server-credentials';
 import { serverConnection } from './server-connection';
 import { serverKeepAlive, stopOnAbort } from './server-liveness';
 import type { ServerTickets } from './server-ticket-keys';
+import { handshakeClock, publishServerHandshake } from './server-diagnostics';
 import type { ClientErrorEvent, ConnectionEvent, ListeningEvent } from './server-events';
 
 export type { ListenOptions, ServerCredentials } from './listen-options';
@@ -95,8 +96,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
           failed: (error) => subscriber.error(error),
         });
         listener = running;
+        const handshakeBegan = handshakeClock(tlsServer);
         tlsServer.on('secureConnection', (socket: TLSSocket) => {
           if (stopped) return void socket.destroy();
+          publishServerHandshake(socket, handshakeBegan(socket));
           running.track(socket);
           subscriber.next({
             type: 'connection',

@@ -13,6 +13,7 @@ import type { ResolvedListenOptions } from './listen-options';
 /** The limits of one server-side connection, named after its peer. */
 export function serverLimits(socket: Socket, options: ResolvedListenOptions): EstablishedLimits {
   return {
+    role: 'server',
     maxPendingWriteBytes: options.maxPendingWriteBytes,
     closeTimeout: options.closeTimeout,
     idleTimeout: options.idleTimeout,

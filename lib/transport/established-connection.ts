@@ -6,6 +6,7 @@ import type { ClosedEvent, CloseTimeout, DataEvent, TlsReader, TlsWriter } from 
 import { socketWriter } from './socket-writer';
 import { idleTimer } from './idle-timer';
 import { abortedError, onAbort } from '../util/abort-signal';
+import { publish, type DiagnosticsRole } from '../util/diagnostics-channels';
 
 /** Limits of an established connection. */
 export interface EstablishedLimits {
@@ -25,6 +26,8 @@ export interface EstablishedLimits {
   readonly idleTimeout?: number;
   /** Aborting it destroys the connection; `closed` then carries `ERR_RXTLS_ABORTED` (cause: the reason). */
   readonly signal?: AbortSignal | undefined;
+  /** Which end we are, for the `rxtls:close` diagnostics channel. Default `'client'`. */
+  readonly role?: DiagnosticsRole;
 }
 
 /**
@@ -115,12 +118,21 @@ export function establishedConnection(
     if (closeTimer) clearTimeout(closeTimer);
     idle.stop();
     stopAbort?.();
-    subscriber.next({
-      type: 'closed',
-      by: closer ?? 'peer',
-      clean: closer !== undefined && lastError === undefined,
-      ...(lastError && { error: lastError }),
-    });
+    // A subscriber that left destroyed the socket: that close was ours (no longer its event, but the diagnostics channel's).
+    const by = closer ?? (subscriber.closed ? 'local' : 'peer');
+    const clean = closer !== undefined && lastError === undefined;
+    const code = lastError && 'code' in lastError && typeof lastError.code === 'string' ? lastError.code : undefined;
+    publish('close', () => ({
+      role: limits.role ?? 'client',
+      host: limits.host,
+      port: limits.port,
+      by,
+      clean,
+      ...(code !== undefined && { code }),
+      bytesRead: socket.bytesRead,
+      bytesWritten: socket.bytesWritten,
+    }));
+    subscriber.next({ type: 'closed', by, clean, ...(lastError && { error: lastError }) });
     subscriber.complete();
   };
   const onData = (bytes: Buffer) => {
