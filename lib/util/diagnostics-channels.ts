@@ -40,8 +40,11 @@ export type DiagnosticsRole = 'client' | 'server';
 
 /** Published on `rxtls:connect`. */
 export interface ConnectMessage {
+  /** Always `'client'`: servers do not dial. */
   readonly role: 'client';
+  /** The server's name or address, as given. */
   readonly host: string;
+  /** The server's port. */
   readonly port: number;
   /** Whether a session ticket is offered (option `session`). */
   readonly offersSession: boolean;
@@ -49,9 +52,11 @@ export interface ConnectMessage {
 
 /** Published on `rxtls:handshake`. */
 export interface HandshakeMessage {
+  /** Which end we are. */
   readonly role: DiagnosticsRole;
   /** The server (client side) or the client's address (server side). */
   readonly host: string;
+  /** The server's port (client side) or the client's (server side). */
   readonly port: number;
   /** From the start of the TLS handshake (TCP connected, or accepted) to its end, in ms. */
   readonly durationMs: number;
@@ -59,6 +64,7 @@ export interface HandshakeMessage {
   readonly protocol: string;
   /** The cipher suite's standard name, e.g. `TLS_AES_256_GCM_SHA384`. */
   readonly cipher: string;
+  /** Whether an earlier session was resumed (no full handshake). */
   readonly resumed: boolean;
   /** The server certificate's expiry (ISO 8601), client side, when a certificate was presented. */
   readonly serverNotAfter?: string;
@@ -66,9 +72,11 @@ export interface HandshakeMessage {
 
 /** Published on `rxtls:verdict`. */
 export interface VerdictMessage {
+  /** Which end judged: a client its server, a server its client's certificate. */
   readonly role: DiagnosticsRole;
   /** The policy's name, e.g. `strict`. */
   readonly policy: string;
+  /** Whether the peer was accepted (`connected`) or rejected (`certFailed`). */
   readonly accepted: boolean;
   /** The codes of the problems that rejected the peer (`CERT_HAS_EXPIRED`, …); empty when accepted. */
   readonly codes: readonly string[];
@@ -78,8 +86,11 @@ export interface VerdictMessage {
 
 /** Published on `rxtls:close`. */
 export interface CloseMessage {
+  /** Which end we are. */
   readonly role: DiagnosticsRole;
+  /** The server (client side) or the client's address (server side). */
   readonly host: string;
+  /** The peer's port. */
   readonly port: number;
   /** Who ended the connection first, as `closed.by`. */
   readonly by: 'local' | 'peer';
@@ -95,16 +106,21 @@ export interface CloseMessage {
 
 /** Published on `rxtls:gateway:bridge`. */
 export interface BridgeMessage {
+  /** `open` when the client is bridged, `close` when the bridge ended. */
   readonly phase: 'open' | 'close';
   /** The bridge's number, as in the gateway's events. */
   readonly id: number;
   /** The target, `host:port`. */
   readonly target: string;
+  /** The WebSocket client's address. */
   readonly remoteAddress: string;
-  /** On close: who closed, the WebSocket close code, and the bytes each way. */
+  /** On close: who closed, `client`, `target` or `gateway`. */
   readonly closedBy?: string;
+  /** On close: the WebSocket close code the client got. */
   readonly code?: number;
+  /** On close: bytes from the client to the target. */
   readonly bytesUp?: number;
+  /** On close: bytes from the target to the client. */
   readonly bytesDown?: number;
 }
 
