@@ -19,6 +19,7 @@ const LAYERS = {
   websocket: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators', 'client'],
   gateway: ['util', 'transport', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server', 'websocket'],
   testing: ['util', 'transport', 'framing', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server'],
+  otel: ['util'],
   cli: ['util', 'transport', 'framing', 'certificates', 'policies', 'diagnostics', 'operators', 'client', 'server', 'websocket', 'gateway'],
 };
 

@@ -5,7 +5,7 @@ import ts from 'typescript';
 /**
  * Every ```ts block of README.md and docs/*.md (not the generated docs/api) type-checks against
  * the library's sources, as a reader would paste it: `rxtls`, `rxtls/browser` and
- * `rxtls/testing` resolve to lib/, everything else (rxjs, ts-pattern, node:*) to node_modules.
+ * `rxtls/testing` (and `rxtls/otel`) resolve to lib/, everything else (rxjs, ts-pattern, node:*) to node_modules.
  *
  * Each block is its own module (top-level `await` and `await using` work), checked in one
  * program with all the others so the library is type-checked once. A block may use the free
@@ -43,6 +43,7 @@ const compilerOptions: ts.CompilerOptions = {
     rxtls: ['lib/index.ts'],
     'rxtls/browser': ['lib/browser.ts'],
     'rxtls/testing': ['lib/testing/index.ts'],
+    'rxtls/otel': ['lib/otel/index.ts'],
   },
 };
 

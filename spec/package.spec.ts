@@ -73,6 +73,8 @@ describe('the published package (npm pack)', () => {
         'dist/browser.js',
         'dist/browser.d.ts',
         'dist/rxtls.browser.mjs',
+        'dist/otel/index.js',
+        'dist/otel/index.d.ts',
       ]),
     );
     const unexpected = files.filter(
@@ -109,6 +111,15 @@ describe('the published package (npm pack)', () => {
     expect((await run('node', ['browser.cjs'], { cwd: dir })).stdout).toBe('WebSocket function\n');
     const { stdout } = await run('node', ['-p', "require.resolve('rxtls/browser')"], { cwd: dir });
     expect(stdout.trim()).toMatch(/dist[\\/]browser\.js$/);
+  });
+
+  it('serves rxtls/otel, and loads neither OpenTelemetry nor prom-client for rxtls itself', async () => {
+    const loaded =
+      "console.log(['@opentelemetry', 'prom-client'].map((m) => Object.keys(require.cache).some((f) => f.includes(m))).join(' '))";
+    expect((await run('node', ['-e', `require('rxtls'); ${loaded}`], { cwd: dir })).stdout).toBe('false false\n');
+    // @opentelemetry/api, an optional peer of rxtls, is here already: prom-client depends on it.
+    const otel = "console.log(typeof require('rxtls/otel').instrumentRxtls)";
+    expect((await run('node', ['-e', otel], { cwd: dir })).stdout).toBe('function\n');
   });
 
   it('installs the rxtls command (npx rxtls)', async () => {

@@ -42,6 +42,8 @@ export interface CliDefaults {
   readonly doctorAiaTimeoutMs: number;
   /** `--workers`: how long past the shutdown timeout a stopping worker may take before it exits (or is killed), in ms. */
   readonly workerExitMarginMs: number;
+  /** `--workers`, SIGHUP: how long a replaced worker, no longer given connections, has to serve those it took before it is stopped, in ms. */
+  readonly workerHandOverMs: number;
   /** `--workers`: this many workers dying within `workerCrashWindowMs` stop the command (a crash loop) instead of being replaced. */
   readonly workerCrashLimit: number;
   /** `--workers`: the window of `workerCrashLimit`, in ms. */
@@ -75,6 +77,7 @@ export const CLI_DEFAULTS: CliDefaults = {
   doctorAiaMaxBytes: 64 * 1024,
   doctorAiaTimeoutMs: 5_000,
   workerExitMarginMs: 500,
+  workerHandOverMs: 500,
   workerCrashLimit: 5,
   workerCrashWindowMs: 10_000,
   protocols: {

@@ -46,7 +46,7 @@ export function stopOnSignals(stop: () => void, shutdownTimeoutMs = DEFAULT_SHUT
     setTimeout(() => process.exit(0), shutdownTimeoutMs + CLI_DEFAULTS.workerExitMarginMs).unref();
     // A worker's IPC channel would keep it alive after its last connection. (Not
     // process.disconnect(): a worker whose channel goes without cluster's say exits at once.)
-    cluster.worker?.disconnect();
+    if (process.connected) cluster.worker?.disconnect();
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
 }
@@ -116,7 +116,7 @@ export function runPrimary(command: string, count: number, stdout: NodeJS.WriteS
           if (stopping) break;
           const fresh = fork();
           await Promise.race([once(fresh.worker, 'listening'), once(fresh.worker, 'exit')]);
-          await retire(tracked);
+          await retire(tracked, true);
         }
         restarting = false;
         if (!stopping) stderr.write(`rxtls ${command}: every worker replaced\n`);
@@ -128,12 +128,23 @@ export function runPrimary(command: string, count: number, stdout: NodeJS.WriteS
   });
 }
 
-/** Stops one worker gracefully (SIGTERM), killing it if it is still there after the shutdown timeout and a margin. */
-async function retire(tracked: Tracked): Promise<void> {
+/**
+ * Stops one worker gracefully (SIGTERM), killing it if it is still there after the shutdown
+ * timeout and a margin. With `handOver` (a rolling restart) it first stops taking connections
+ * (`worker.disconnect()`: the cluster sends new ones to the other workers) and has
+ * `CLI_DEFAULTS.workerHandOverMs` to finish the handshakes and greetings already under way, so
+ * that no client accepted just before is cut off.
+ */
+async function retire(tracked: Tracked, handOver = false): Promise<void> {
   tracked.retiring = true;
   const { worker } = tracked;
   if (worker.isDead()) return;
   const exited = once(worker, 'exit');
+  if (handOver && worker.isConnected()) {
+    worker.disconnect();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, CLI_DEFAULTS.workerHandOverMs))]);
+    if (worker.isDead()) return;
+  }
   worker.process.kill('SIGTERM');
   const timer = setTimeout(() => worker.process.kill('SIGKILL'), DEFAULT_SHUTDOWN_TIMEOUT_MS + 2 * CLI_DEFAULTS.workerExitMarginMs);
   await exited;
