@@ -3,6 +3,7 @@ import type { BenchSection } from '../harness';
 import { asyncSection } from './async';
 import { clusterSection } from './cluster';
 import { dataSection } from './data';
+import { diagnosticsSection } from './diagnostics';
 import { framesSection } from './frames';
 import { gatewaySection } from './gateway';
 import { handshakesSection } from './handshakes';
@@ -20,4 +21,5 @@ export const sections: readonly BenchSection[] = [
   asyncSection,
   redisSection,
   clusterSection,
+  diagnosticsSection,
 ];
