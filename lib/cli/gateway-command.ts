@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { gateway, type GatewayEvent } from '../gateway/gateway';
 import type { GatewayOptions } from '../gateway/gateway-options';
 import { explain } from '../diagnostics/explain';
-import { parseTarget } from '../util/host-port';
+import { formatHostPort, parseTarget } from '../util/host-port';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { certAndKey, positiveIntegerFlag, UsageError, type CliCommand } from './command';
 import { ticketKeysFlag, TICKET_KEYS_USAGE, workersFlag, WORKERS_USAGE } from './fleet-flags';
@@ -98,9 +98,9 @@ export async function runGateway(command: GatewayCommand, stdout: NodeJS.WriteSt
     try {
       const served = await metricsModule.serveMetrics(command.metrics.host, command.metrics.port, metricsModule.metricsSource(primary));
       metricsServer = served.server;
-      stdout.write(`metrics on http://${hostPort(command.metrics.host, served.port)}/metrics\n`);
+      stdout.write(`metrics on http://${formatHostPort(command.metrics.host, served.port)}/metrics\n`);
     } catch (error) {
-      stderr.write(`rxtls: --metrics ${hostPort(command.metrics.host, command.metrics.port)}: ${(error as Error).message}\n`);
+      stderr.write(`rxtls: --metrics ${formatHostPort(command.metrics.host, command.metrics.port)}: ${(error as Error).message}\n`);
       return 1;
     }
   }
@@ -136,8 +136,6 @@ export async function runGateway(command: GatewayCommand, stdout: NodeJS.WriteSt
     });
   });
 }
-
-const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** `rxtls gateway --listen ADDRESS:PORT --to HOST:PORT`. */
 export const gatewayCommand: CliCommand<GatewayCommand> = { usage: GATEWAY_USAGE, parse: parseGatewayArgs, run: runGateway };

@@ -8,7 +8,7 @@ import {
 } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import { resolveTicketKeyOptions, type ResolvedTicketKeyOptions, type TicketKeyOptions } from '../server/ticket-keys';
-import { parseTarget } from '../util/host-port';
+import { formatHostPort, parseTarget } from '../util/host-port';
 import { hostOption, isHost, isPort, portOption, positiveInteger, stringArrayOption } from '../util/option-checks';
 import type { ConnectOptions } from '../client/connect-options';
 import { currentRuntime, requireRuntimeFeature } from '../util/runtime';
@@ -135,8 +135,7 @@ export interface ResolvedGatewayOptions extends ResolvedTicketKeyOptions {
 
 /** `host:port`, with IPv6 addresses in brackets: the key of the allow-list. */
 export function targetKey(target: GatewayTarget): string {
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  return `${host.toLowerCase()}:${target.port}`;
+  return formatHostPort(target.host.toLowerCase(), target.port);
 }
 
 /** Parses `host:port` or `[v6]:port` (the command line's parser); undefined when it is not one. */

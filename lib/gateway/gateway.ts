@@ -31,6 +31,7 @@ import { startListener, type Listener } from '../server/listener';
 import { followTicketKeys, TICKET_KEYS_SESSION_ID_CONTEXT } from '../server/server-ticket-keys';
 import { serverKeepAlive, stopOnAbort } from '../server/server-liveness';
 import { publish } from '../util/diagnostics-channels';
+import { formatHostPort } from '../util/host-port';
 import { bridge } from './bridge';
 import type { BridgeSummary } from './bridge-summary';
 
@@ -234,10 +235,7 @@ export function gateway(options: GatewayOptions): Observable<GatewayEvent> {
           }
         });
       });
-      const url = (port: number) => {
-        const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-        return `${resolved.credentials ? 'wss' : 'ws'}://${host}:${port}${resolved.path}`;
-      };
+      const url = (port: number) => `${resolved.credentials ? 'wss' : 'ws'}://${formatHostPort(resolved.host, port)}${resolved.path}`;
       let listener: Listener | undefined;
       const start = () => {
         listener = startListener(

@@ -121,17 +121,19 @@ export function establishedConnection(
     // A subscriber that left destroyed the socket: that close was ours (no longer its event, but the diagnostics channel's).
     const by = closer ?? (subscriber.closed ? 'local' : 'peer');
     const clean = closer !== undefined && lastError === undefined;
-    const code = lastError && 'code' in lastError && typeof lastError.code === 'string' ? lastError.code : undefined;
-    publish('close', () => ({
-      role: limits.role ?? 'client',
-      host: limits.host,
-      port: limits.port,
-      by,
-      clean,
-      ...(code !== undefined && { code }),
-      bytesRead: socket.bytesRead,
-      bytesWritten: socket.bytesWritten,
-    }));
+    publish('close', () => {
+      const code = lastError && 'code' in lastError && typeof lastError.code === 'string' ? lastError.code : undefined;
+      return {
+        role: limits.role ?? 'client',
+        host: limits.host,
+        port: limits.port,
+        by,
+        clean,
+        ...(code !== undefined && { code }),
+        bytesRead: socket.bytesRead,
+        bytesWritten: socket.bytesWritten,
+      };
+    });
     subscriber.next({ type: 'closed', by, clean, ...(lastError && { error: lastError }) });
     subscriber.complete();
   };

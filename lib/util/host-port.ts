@@ -15,6 +15,11 @@ export interface TargetRules {
   readonly lowestPort?: LowestPort;
 }
 
+/** `host:port`, an IPv6 address in brackets (`[::1]:993`). */
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /**
  * Parses HOST[:PORT] (and [IPv6]:PORT); throws a message naming what is wrong. The port obeys
  * the same rule as the `port` options ({@link isPort}).
