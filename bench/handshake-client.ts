@@ -2,7 +2,8 @@
  * The load generator of the server-side handshake and memory benches, in its own process so that
  * the server measured does not share its event loop. Waits for `{ port, ca, count, inFlight }`
  * over IPC, makes that many full handshakes with raw `node:tls` (a shared SecureContext), each
- * closed as soon as it is established, and answers `{ ms }` or `{ error }`. With `hold: true` it
+ * closed as soon as it is established, and answers `{ ms, cpuMs }` (wall and its own CPU time) or
+ * `{ error }`. With `hold: true` it
  * keeps the connections open, idle, until it gets `{ release: true }`, and answers `{ ms }` again
  * once they are all closed.
  */
@@ -30,9 +31,15 @@ function handshake(port: number, secureContext: ReturnType<typeof createSecureCo
   });
 }
 
-async function run(job: Job): Promise<number> {
+interface Timing {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+async function run(job: Job): Promise<Timing> {
   const secureContext = createSecureContext({ ca: job.ca });
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   let started = 0;
   const lane = async () => {
     while (started < job.count) {
@@ -41,19 +48,22 @@ async function run(job: Job): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: job.inFlight }, lane));
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
 }
 
-async function release(): Promise<number> {
+async function release(): Promise<Timing> {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const closing = held.splice(0).map((socket) => (socket.destroy(), once(socket, 'close')));
   await Promise.all(closing);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
 }
 
 process.on('message', (job: Job | { release: true }) => {
   ('release' in job ? release() : run(job)).then(
-    (ms) => process.send?.({ ms }),
+    (timing) => process.send?.(timing),
     (error: unknown) => process.send?.({ error: (error as Error).message }),
   );
 });
