@@ -65,7 +65,11 @@ async function treeCpuMs(pid: number): Promise<number> {
   try {
     // Fields 14 and 15 (utime, stime) follow the command name in parentheses.
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 13)
+      .map(Number);
     const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ').filter(Boolean).map(Number);
     const own = (((utime as number) + (stime as number)) * 1000) / CLOCK_TICKS_PER_SECOND;
     return own + (await Promise.all(children.map(treeCpuMs))).reduce((a, b) => a + b, 0);
@@ -85,7 +89,8 @@ async function generate(generator: ChildProcess, server: ChildProcess, port: num
   const serverBefore = await treeCpuMs(server.pid as number);
   const answer = await new Promise<{ ms: number; cpuMs: number }>((resolve, reject) => {
     generator.once('message', (reply: { ms?: number; cpuMs?: number; error?: string }) => {
-      if (reply.error !== undefined || reply.ms === undefined || reply.cpuMs === undefined) reject(new Error(`load generator: ${reply.error}`));
+      if (reply.error !== undefined || reply.ms === undefined || reply.cpuMs === undefined)
+        reject(new Error(`load generator: ${reply.error}`));
       else resolve({ ms: reply.ms, cpuMs: reply.cpuMs });
     });
     generator.send({ port, ca, count, inFlight: IN_FLIGHT });
@@ -132,9 +137,14 @@ export const clusterSection: BenchSection = {
       }
       const perSecond = (values: Sample[]) => values.map((v) => v.perSecond);
       return [
-        ratioOf(`serve --workers 2 / one process, full handshakes, ${IN_FLIGHT} in flight`, perSecond(samples.two), perSecond(samples.one), {
-          atLeast: 1.6,
-        }),
+        ratioOf(
+          `serve --workers 2 / one process, full handshakes, ${IN_FLIGHT} in flight`,
+          perSecond(samples.two),
+          perSecond(samples.one),
+          {
+            atLeast: 1.6,
+          },
+        ),
       ];
     } finally {
       generator.kill();
