@@ -3,9 +3,8 @@
  * the server measured does not share its event loop. Waits for `{ port, ca, count, inFlight }`
  * over IPC, makes that many full handshakes with raw `node:tls` (a shared SecureContext), each
  * closed as soon as it is established, and answers `{ ms, cpuMs }` (wall and its own CPU time) or
- * `{ error }`. With `hold: true` it
- * keeps the connections open, idle, until it gets `{ release: true }`, and answers `{ ms }` again
- * once they are all closed.
+ * `{ error }`. With `hold: true` it keeps the connections open, idle, until it gets
+ * `{ release: true }`, and answers `{ ms, cpuMs }` again once they are all closed.
  */
 import { once } from 'node:events';
 import { connect, createSecureContext, type TLSSocket } from 'node:tls';
@@ -36,10 +35,17 @@ interface Timing {
   readonly cpuMs: number;
 }
 
-async function run(job: Job): Promise<Timing> {
-  const secureContext = createSecureContext({ ca: job.ca });
+/** Runs `work` and answers the wall time and this process's CPU time it took. */
+async function timed(work: () => Promise<unknown>): Promise<Timing> {
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
+}
+
+function run(job: Job): Promise<Timing> {
+  const secureContext = createSecureContext({ ca: job.ca });
   let started = 0;
   const lane = async () => {
     while (started < job.count) {
@@ -47,18 +53,11 @@ async function run(job: Job): Promise<Timing> {
       await handshake(job.port, secureContext, job.hold === true);
     }
   };
-  await Promise.all(Array.from({ length: job.inFlight }, lane));
-  const used = process.cpuUsage(cpu);
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
+  return timed(() => Promise.all(Array.from({ length: job.inFlight }, lane)));
 }
 
-async function release(): Promise<Timing> {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const closing = held.splice(0).map((socket) => (socket.destroy(), once(socket, 'close')));
-  await Promise.all(closing);
-  const used = process.cpuUsage(cpu);
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
+function release(): Promise<Timing> {
+  return timed(() => Promise.all(held.splice(0).map((socket) => (socket.destroy(), once(socket, 'close')))));
 }
 
 process.on('message', (job: Job | { release: true }) => {
