@@ -49,8 +49,18 @@ export function peerChain(
 export function peerOf(socket: TLSSocket, summaries: readonly CertificateSummary[], servername: string): PeerInfo {
   const leaf = summaries[0];
   if (!leaf) return anonymousPeer(socket);
+  // Field by field, not `...leaf`: V8 gives spread copies a new hidden class per connection.
   return {
-    ...leaf,
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    subjectAltNames: leaf.subjectAltNames,
+    validFrom: leaf.validFrom,
+    validTo: leaf.validTo,
+    fingerprint256: leaf.fingerprint256,
+    spkiPin: leaf.spkiPin,
+    serialNumber: leaf.serialNumber,
+    isCA: leaf.isCA,
+    pem: leaf.pem,
     chain: summaries,
     servername,
     remoteAddress: socket.remoteAddress ?? '',

@@ -208,6 +208,8 @@ export interface ResolvedConnectOptions {
   /** The keepalive delay in ms, or `false`. */
   readonly keepAlive: number | false;
   readonly signal: AbortSignal | undefined;
+  /** Whether the server is asked to staple an OCSP response (also set in `tls`, for node:tls). */
+  readonly requestOCSP: boolean;
   readonly tls: Readonly<ConnectionOptions>;
 }
 
@@ -294,6 +296,7 @@ export function resolveConnectOptions(
     idleTimeout: idleTimeoutOption(options),
     keepAlive: keepAliveOption(options),
     signal: signalOption(options, 'signal'),
+    requestOCSP,
     // Carried in the node:tls options, which the socket is created with.
     // (node:tls takes requestOCSP, though its ConnectionOptions type does not list it.)
     tls: requestOCSP ? ({ ...passthrough, requestOCSP } as ConnectionOptions) : passthrough,

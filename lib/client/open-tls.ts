@@ -174,6 +174,41 @@ async function contextFor(options: ResolvedConnectOptions): Promise<PreparedCont
   return { context, anchors };
 }
 
+/*
+ * What outlives the handshake holds only what it needs. V8 gives all the closures of one function
+ * a single context, so a listener or callback made inside start() would keep every variable any of
+ * its closures captured alive for the connection's life (Node keeps the connect options, and so
+ * checkServerIdentity, as long as the socket). These helpers make those closures over small objects.
+ */
+
+/** Where checkServerIdentity leaves the peer's chain, until the handshake reads it. */
+interface PeerCertificateBox {
+  certificate?: DetailedPeerCertificate | undefined;
+}
+
+/** rxtls checks the name itself (certificate-checks.ts), so that it can report it with the rest. */
+function keepPeerCertificate(box: PeerCertificateBox): NonNullable<ConnectionOptions['checkServerIdentity']> {
+  // Node reads the peer's chain to call this (when OpenSSL accepted it): keep it, not read it twice.
+  return (_name, certificate) => {
+    box.certificate = certificate as DetailedPeerCertificate; // Node passes getPeerCertificate(true)
+    return undefined;
+  };
+}
+
+/** The latest session ticket the server sent, and the facts of the handshake that ticket resumes. */
+interface Tickets {
+  latest?: Buffer | undefined;
+  facts?: HandshakeFacts | undefined;
+}
+
+function keepTickets(socket: TLSSocket, tickets: Tickets): () => Buffer | undefined {
+  socket.on('session', (session: Buffer) => {
+    tickets.latest = session;
+    if (tickets.facts) factsByTicket.set(session, tickets.facts);
+  });
+  return () => tickets.latest;
+}
+
 function start(
   options: ResolvedConnectOptions,
   secureContext: SecureContext,
@@ -185,19 +220,14 @@ function start(
   onEstablished: () => void,
 ): TLSSocket {
   const { host, port, servername } = options;
-  let peerCertificate: DetailedPeerCertificate | undefined;
+  const peerCertificate: PeerCertificateBox = {};
   const connectOptions: ConnectionOptions = {
     ...options.tls,
     host,
     port,
     secureContext,
     rejectUnauthorized: false,
-    // rxtls checks the name itself (certificate-checks.ts) so that it can report it with the rest.
-    // Node reads the peer's chain to call this (when OpenSSL accepted it): keep it, not read it twice.
-    checkServerIdentity: (_name, certificate) => {
-      peerCertificate = certificate as DetailedPeerCertificate; // Node passes getPeerCertificate(true)
-      return undefined;
-    },
+    checkServerIdentity: keepPeerCertificate(peerCertificate),
     ...(isIP(servername) === 0 && { servername }),
     ...(options.alpn && { ALPNProtocols: [...options.alpn] }),
     ...(options.session && { session: options.session }),
@@ -240,7 +270,6 @@ function start(
   const fail = (code: TransportErrorCode | (string & {}), message: string, cause?: unknown) => {
     subscriber.error(new TransportError(code, host, port, message, { cause }));
   };
-  let ticket: Buffer | undefined;
   let handshakeDone = false;
 
   let handshakeStarted = 0;
@@ -267,15 +296,14 @@ function start(
     });
   }
   let facts: HandshakeFacts | undefined;
-  socket.on('session', (session: Buffer) => {
-    ticket = session;
-    if (facts) factsByTicket.set(session, facts);
-  });
+  const tickets: Tickets = {};
+  const latestTicket = keepTickets(socket, tickets);
   let stapledOcsp: Buffer | undefined; // with requestOCSP: the server's stapled response, judged by revocation()
-  socket.once('OCSPResponse', (response: Buffer) => (stapledOcsp = response));
-  socket.on('error', (error: NodeJS.ErrnoException) => {
+  if (options.requestOCSP) socket.once('OCSPResponse', (response: Buffer) => (stapledOcsp = response));
+  const onHandshakeError = (error: NodeJS.ErrnoException) => {
     if (!handshakeDone) fail(error.code ?? 'ERR_RXTLS_HANDSHAKE_FAILED', describe(error, options), error);
-  });
+  };
+  socket.on('error', onHandshakeError);
   const closedEarly = () => {
     // 'error' has normally reported it already; error() after error() is a no-op.
     fail('ECONNRESET', 'connection closed before the TLS handshake finished');
@@ -289,10 +317,10 @@ function start(
         servername,
         anchors,
         trustScope: secureContext,
-        ...(peerCertificate && { peerCertificate }),
+        ...(peerCertificate.certificate && { peerCertificate: peerCertificate.certificate }),
         ...(stapledOcsp && { stapledOcsp }),
       });
-      peerCertificate = undefined; // read once; kept, it would hold the whole parsed chain for the connection's life
+      peerCertificate.certificate = undefined; // read once; kept, it would hold the whole parsed chain for the connection's life
     } catch (error) {
       fail('ERR_RXTLS_PEER_CERTIFICATE_UNREADABLE', `could not read the peer's certificate: ${(error as Error).message}`, error);
       return;
@@ -311,7 +339,8 @@ function start(
       return;
     }
     const { maxPendingWriteBytes, closeTimeout, idleTimeout, signal } = options;
-    const session = sessionInfo(socket, () => ticket);
+    tickets.facts = facts;
+    const session = sessionInfo(socket, latestTicket);
     publish('handshake', () => handshakeMessage('client', host, port, handshakeStarted, session, facts?.peer.validTo));
     onEstablished();
     const connection = establishedConnection(socket, subscriber, {
@@ -322,8 +351,9 @@ function start(
       signal,
       host,
       port,
-      ...(transport && { transportEnded: () => transport.transportEnded() }),
+      ...(transport && { transportEnded: transport.transportEnded }),
     });
+    socket.off('error', onHandshakeError); // the established connection's own listener reports errors from now on
     subscriber.next({
       type: 'handshake',
       ...facts,

@@ -1,8 +1,83 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
 import type { CertError, ConnectEvent, HandshakeEvent, RawTlsEvent } from '../events';
 import type { VerificationPolicy } from '../policies/policy';
 import { isPromise, judge, rejection } from '../policies/verdict';
 import { publishVerdict } from '../util/diagnostics-channels';
+
+/**
+ * The subscriber `verify()` puts between the transport and its consumer: one object per
+ * connection instead of an observer, its closures and the SafeSubscriber RxJS would wrap them in
+ * (a connection lives for hours; docs/performance.md). Subclassing works alike in RxJS 7 and 8.
+ */
+class VerifySubscriber extends Subscriber<RawTlsEvent> {
+  /** Notifications that arrive while an asynchronous policy is still deciding wait here, in order. */
+  private held: Array<() => void> | undefined;
+
+  constructor(
+    private readonly out: Subscriber<ConnectEvent>,
+    private readonly policy: VerificationPolicy,
+  ) {
+    // RxJS 7 marks the constructor internal, RxJS 8 documents it; subclassing is what both support.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    super(out);
+  }
+
+  protected override _next(event: RawTlsEvent): void {
+    // The hot path (every data event) allocates nothing unless a policy is still deciding.
+    if (this.held) this.held.push(() => this.handle(event));
+    else this.handle(event);
+  }
+
+  protected override _error(error: unknown): void {
+    this.later(() => super._error(error));
+  }
+
+  protected override _complete(): void {
+    this.later(() => super._complete());
+  }
+
+  private later(deliver: () => void): void {
+    if (this.held) this.held.push(deliver);
+    else deliver();
+  }
+
+  private handle(event: RawTlsEvent): void {
+    if (event.type === 'handshake') this.onHandshake(event);
+    else this.out.next(event);
+  }
+
+  private onHandshake(handshake: HandshakeEvent): void {
+    const verdict = judge(this.policy, handshake);
+    if (!isPromise(verdict)) return this.decide(handshake, verdict, true);
+    this.held = [];
+    void verdict.then((errors) => {
+      // Stryker disable next-line ArrayDeclaration: `held` was set to [] before the verdict was awaited
+      const waiting = this.held ?? [];
+      this.held = undefined;
+      if (this.out.closed) return;
+      this.decide(handshake, errors, false);
+      for (const deliver of waiting) if (!this.out.closed) deliver();
+    });
+  }
+
+  private decide(handshake: HandshakeEvent, errors: readonly CertError[], atOnce: boolean): void {
+    const { out } = this;
+    publishVerdict(handshake.role ?? 'client', this.policy.name, errors, handshake.peer);
+    if (errors.length === 0) {
+      out.next({
+        type: 'connected',
+        verifiedBy: 'policy',
+        peer: handshake.peer,
+        session: handshake.session,
+        writer: handshake.accept(),
+        reader: handshake.reader,
+      });
+      return;
+    }
+    for (const event of rejection(errors, handshake, atOnce)) out.next(event);
+    out.complete();
+  }
+}
 
 /**
  * Applies a verification policy to the raw handshake: a peer the policy accepts becomes a
@@ -26,51 +101,5 @@ import { publishVerdict } from '../util/diagnostics-channels';
  * @see strict
  */
 export function verify(policy: VerificationPolicy): OperatorFunction<RawTlsEvent, ConnectEvent> {
-  return (source) =>
-    new Observable<ConnectEvent>((subscriber) => {
-      // Notifications that arrive while an asynchronous policy is still deciding wait here, in order.
-      let held: Array<() => void> | undefined;
-      const later = (deliver: () => void) => (held ? held.push(deliver) : deliver());
-      const decide = (handshake: HandshakeEvent, errors: readonly CertError[], atOnce: boolean) => {
-        publishVerdict(handshake.role ?? 'client', policy.name, errors, handshake.peer);
-        if (errors.length === 0) {
-          subscriber.next({
-            type: 'connected',
-            verifiedBy: 'policy',
-            peer: handshake.peer,
-            session: handshake.session,
-            writer: handshake.accept(),
-            reader: handshake.reader,
-          });
-          return;
-        }
-        for (const event of rejection(errors, handshake, atOnce)) subscriber.next(event);
-        subscriber.complete();
-      };
-      const onHandshake = (handshake: HandshakeEvent) => {
-        const verdict = judge(policy, handshake);
-        if (!isPromise(verdict)) return decide(handshake, verdict, true);
-        held = [];
-        void verdict.then((errors) => {
-          // Stryker disable next-line ArrayDeclaration: `held` was set to [] before the verdict was awaited
-          const waiting = held ?? [];
-          held = undefined;
-          if (subscriber.closed) return;
-          decide(handshake, errors, false);
-          for (const deliver of waiting) if (!subscriber.closed) deliver();
-        });
-      };
-      const handle = (event: RawTlsEvent) => (event.type === 'handshake' ? onHandshake(event) : subscriber.next(event));
-      subscriber.add(
-        source.subscribe({
-          next: (event) => {
-            // The hot path (every data event) allocates nothing unless a policy is still deciding.
-            if (held) held.push(() => handle(event));
-            else handle(event);
-          },
-          error: (error: unknown) => later(() => subscriber.error(error)),
-          complete: () => later(() => subscriber.complete()),
-        }),
-      );
-    });
+  return (source) => new Observable<ConnectEvent>((subscriber) => source.subscribe(new VerifySubscriber(subscriber, policy)));
 }

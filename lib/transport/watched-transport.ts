@@ -11,7 +11,7 @@ export interface WatchedTransport {
    * Whether TCP's end (FIN) reached the TLS layer before TLS ended its stream: `true` means the
    * peer closed TCP without a close_notify first (a truncation). Needs {@link carry}.
    */
-  transportEnded(): boolean;
+  readonly transportEnded: () => boolean;
   /** Names the TLS socket that runs over {@link duplex}, so that its end can be compared with TCP's. */
   carry(tls: Readable): void;
 }
