@@ -44,6 +44,10 @@ export interface Listener {
 export function startListener(server: Server, options: ListenerOptions, events: ListenerEvents, what = 'cannot listen'): Listener {
   const sockets = new Set<Socket>();
   let accepted = 0;
+  // One listener function for every socket (Node calls it with the socket as `this`), not a closure each.
+  function untrack(this: Socket) {
+    sockets.delete(this);
+  }
   server.on('error', (error: NodeJS.ErrnoException) => {
     events.failed(
       new TransportError(error.code ?? 'ERR_RXTLS_LISTEN', options.host, options.port, `${what}: ${error.message}`, { cause: error }),
@@ -57,7 +61,7 @@ export function startListener(server: Server, options: ListenerOptions, events: 
     track(socket) {
       accepted += 1;
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      socket.on('close', untrack);
     },
     get openConnections() {
       return sockets.size;

@@ -30,6 +30,33 @@ export interface EstablishedLimits {
   readonly role?: DiagnosticsRole;
 }
 
+/** What {@link establishedConnection} answers. */
+export interface EstablishedConnection {
+  /** Starts reading (`data` events) and answers the writer. */
+  accept(): TlsWriter;
+  /** Hands the socket on to another layer: no more events from it. */
+  detach(): void;
+  readonly reader: TlsReader;
+}
+
+/**
+ * The reader an established connection hands out. A class, because V8 keeps an object literal
+ * with a getter as a dictionary, several times its size, for the connection's life.
+ */
+class ReaderView implements TlsReader {
+  readonly pausable = true;
+
+  constructor(
+    readonly pause: () => void,
+    readonly resume: () => void,
+    private readonly isPaused: () => boolean,
+  ) {}
+
+  get paused(): boolean {
+    return this.isPaused();
+  }
+}
+
 /**
  * The life of a socket after its handshake (or of a plaintext socket before STARTTLS), shared
  * by clients and servers: `data` once accepted, our close bounded by `closeTimeout` (or by the
@@ -52,7 +79,7 @@ export function establishedConnection(
   socket: Socket,
   subscriber: Subscriber<DataEvent | ClosedEvent>,
   limits: EstablishedLimits,
-): { accept(): TlsWriter; detach(): void; reader: TlsReader } {
+): EstablishedConnection {
   let closer: 'local' | 'peer' | undefined;
   let lastError: Error | undefined;
   let closeTimer: NodeJS.Timeout | undefined;
@@ -78,25 +105,22 @@ export function establishedConnection(
   const stopAbort = signal
     ? onAbort(signal, () => endWith(abortedError(signal, limits.host, limits.port, 'after the connection was established')))
     : undefined;
-  const reader: TlsReader = {
-    pause() {
+  const reader = new ReaderView(
+    () => {
       if (paused || detached) return;
       paused = true;
       idle.pause();
       socket.pause();
     },
-    resume() {
+    () => {
       if (!paused || detached) return;
       paused = false;
       if (!reading) return;
       idle.resume();
       socket.resume();
     },
-    get paused() {
-      return paused;
-    },
-    pausable: true,
-  };
+    () => paused,
+  );
   const onError = (error: Error) => {
     lastError ??= error;
     closer ??= 'peer';
@@ -158,7 +182,7 @@ export function establishedConnection(
   };
   socket.on('error', onError);
   socket.on('end', onEnd);
-  socket.once('close', onClose);
+  socket.on('close', onClose); // emitted once: on() spares the wrapper once() would keep for the connection's life
   return {
     reader,
     accept() {

@@ -21,7 +21,7 @@ export function socketWriter(socket: Socket, maxPendingWriteBytes: number, onEnd
   const isOpen = () => !socket.destroyed && socket.writable;
   // One listener each for the socket's life, however many writes wait.
   socket.on('drain', wake);
-  socket.once('close', () => {
+  socket.on('close', () => {
     closeSeen = true;
     wake();
   });

@@ -57,7 +57,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       subscriber.error(abortedError(signal, host, port, 'before the WebSocket opened'));
       return undefined;
     }
-    const { after, cancel, clear: clearTimers } = timerSet();
+    const timers = timerSet();
     let drainWaiters: Array<() => void> = [];
     const wakeDrainWaiters = () => {
       const waiting = drainWaiters;
@@ -88,7 +88,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       if (closedByUs || finished) return;
       closedByUs = true;
       if (socket.readyState === OPEN) socket.close(NORMAL_CLOSURE);
-      after(bound.ms, () =>
+      timers.after(bound.ms, () =>
         finish({
           type: 'closed',
           by: 'local',
@@ -123,7 +123,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
             if (finished || (writable && socket.bufferedAmount < limits.highWaterBytes)) {
               drainWaiters = drainWaiters.filter((waiter) => waiter !== resolve);
               resolve();
-            } else after(DRAIN_POLL_MS, check);
+            } else timers.after(DRAIN_POLL_MS, check);
           };
           drainWaiters.push(resolve);
           check();
@@ -160,14 +160,14 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
     });
 
     // What is left of the connection's one deadline when an earlier stage (TCP, proxy, TLS) spent some of it.
-    const connectTimer = after(limits.connectTimeLeft ?? limits.connectTimeout, () => {
+    const connectTimer = timers.after(limits.connectTimeLeft ?? limits.connectTimeout, () => {
       if (opened || finished) return;
       failToOpen('ERR_RXTLS_CONNECT_TIMEOUT', `the WebSocket did not open within ${limits.connectTimeout} ms (option connectTimeout)`);
     });
     socket.onopen = () => {
       if (finished) return;
       opened = true;
-      cancel(connectTimer);
+      timers.cancel(connectTimer);
       if (!reader.paused) idle.resume();
       subscriber.next(connected(writer, { url: socket.url || url.href, protocol: socket.protocol }, reader));
     };
@@ -184,7 +184,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
       }
       failure ??= new TransportError(detail.code ?? 'ERR_RXTLS_WEBSOCKET_ERROR', host, port, `the WebSocket failed: ${detail.message}`);
       // A close event normally follows with the code; wait for it, but not forever.
-      after(socket.readyState === CLOSED ? 0 : limits.closeTimeout, () =>
+      timers.after(socket.readyState === CLOSED ? 0 : limits.closeTimeout, () =>
         finish({ type: 'closed', by: closedByUs ? 'local' : 'peer', clean: false, error: failure }),
       );
     };
@@ -205,7 +205,7 @@ export function webSocketEvents<C extends ConnectedEvent | WebSocketConnectedEve
     };
 
     return () => {
-      clearTimers();
+      timers.clear();
       idle.stop();
       stopAbort();
       wakeDrainWaiters();
