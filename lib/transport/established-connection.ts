@@ -3,7 +3,7 @@ import type { Subscriber } from 'rxjs';
 import { closeTimeoutOf } from './close-timeout';
 import { TransportError } from '../errors';
 import type { ClosedEvent, CloseTimeout, DataEvent, TlsReader, TlsWriter } from '../events';
-import { socketWriter } from './socket-writer';
+import { SocketWriter } from './socket-writer';
 import { idleTimer } from './idle-timer';
 import { abortedError, onAbort } from '../util/abort-signal';
 import { publish, type DiagnosticsRole } from '../util/diagnostics-channels';
@@ -86,6 +86,7 @@ export function establishedConnection(
   let reading = false;
   let paused = false;
   let detached = false;
+  let writer: SocketWriter | undefined;
   const endWith = (error: Error) => {
     lastError ??= error;
     closer ??= 'local';
@@ -160,6 +161,7 @@ export function establishedConnection(
     });
     subscriber.next({ type: 'closed', by, clean, ...(lastError && { error: lastError }) });
     subscriber.complete();
+    writer?.closed(); // after `closed`, so that a writer waiting in drain() sees the event first
   };
   const onData = (bytes: Buffer) => {
     idle.touch();
@@ -192,7 +194,7 @@ export function establishedConnection(
         socket.on('data', onData);
         if (!paused) idle.resume();
       }
-      return socketWriter(socket, limits.maxPendingWriteBytes, endedByUs);
+      return (writer ??= new SocketWriter(socket, limits.maxPendingWriteBytes, endedByUs));
     },
     detach() {
       detached = true;
@@ -203,6 +205,7 @@ export function establishedConnection(
       socket.off('end', onEnd);
       socket.off('close', onClose);
       socket.off('data', onData);
+      writer?.closed(); // writes waiting in drain() on this layer are released, not left hanging
     },
   };
 }
