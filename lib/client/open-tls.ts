@@ -57,36 +57,21 @@ const factsByTicket = new WeakMap<Buffer, HandshakeFacts>();
  */
 export function openTls(options: ResolvedConnectOptions, over?: Socket): Observable<OpenedTlsEvent> {
   return new Observable<OpenedTlsEvent>((subscriber) => {
-    let socket: TLSSocket | undefined;
-    let dialing: Subscription | undefined;
-    let torn = false;
-    let released = false;
     const { signal, host, port } = options;
     if (signal?.aborted) {
       subscriber.error(abortedError(signal, host, port, 'before connecting'));
       return;
     }
     // Until the handshake is done an abort is this Observable's error; then the established connection's.
-    const stopAbort = signal
-      ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the TLS handshake finished')))
-      : noop;
+    const attempt = new Attempt(
+      signal ? onAbort(signal, () => subscriber.error(abortedError(signal, host, port, 'before the TLS handshake finished'))) : noop,
+    );
     publish('connect', () => ({ role: 'client', host, port, offersSession: options.session !== undefined }));
-    const timers = timerSet();
-    const teardown = () => {
-      torn = true;
-      stopAbort();
-      timers.clear();
-      dialing?.unsubscribe();
-      // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
-      // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
-      // ignores whatever they emit. They go with the destroyed socket.
-      if (!released) socket?.destroy();
-    };
     contextFor(options).then(
       ({ context, anchors }) => {
-        if (torn) return;
+        if (attempt.torn) return;
         const begin = (tcp: Socket | undefined) => {
-          socket = start(options, context, anchors, subscriber, timers, tcp, () => (released = true), stopAbort);
+          attempt.socket = start(options, context, anchors, subscriber, attempt, tcp);
         };
         // An IP address without a proxy or resolver needs no dialer: node:tls connects it, as fast as ever.
         if (over || !needsDialer(options)) return begin(over);
@@ -100,7 +85,7 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
             return subscriber.error(error);
           }
         }
-        dialing = dial(options).subscribe({
+        attempt.dialing = dial(options).subscribe({
           next: (tcp) => {
             tcp.on('error', noop); // the TLS socket over it reports the connection's errors
             keepAliveOn(tcp, options.keepAlive); // connected already: start()'s 'connect' listener will not see it
@@ -111,8 +96,40 @@ export function openTls(options: ResolvedConnectOptions, over?: Socket): Observa
       },
       (error: unknown) => subscriber.error(error),
     );
-    return teardown;
+    return attempt;
   });
+}
+
+/**
+ * One subscription's attempt, and its teardown: an object rather than a closure, so that an open
+ * connection's subscription keeps neither the options nor the attempt's closures alive.
+ */
+class Attempt {
+  socket: TLSSocket | undefined;
+  dialing: Subscription | undefined;
+  torn = false;
+  /** The socket was handed over (`release()`): it is no longer ours to destroy. */
+  released = false;
+  readonly timers: TimerSet = timerSet();
+
+  constructor(private stopAbort: () => void) {}
+
+  /** The handshake is done: from now on an abort is the established connection's. */
+  established(): void {
+    this.stopAbort();
+    this.stopAbort = noop;
+  }
+
+  unsubscribe(): void {
+    this.torn = true;
+    this.established();
+    this.timers.clear();
+    this.dialing?.unsubscribe();
+    // The socket's own listeners stay: its 'error' listener keeps late errors from reaching the
+    // host process, its 'close' releases writers waiting in drain(), and a closed subscriber
+    // ignores whatever they emit. They go with the destroyed socket.
+    if (!this.released) this.socket?.destroy();
+  }
 }
 
 /** Whether the TCP connection needs the dialer: a proxy, a resolver, or a name whose every address is to be tried. */
@@ -214,12 +231,11 @@ function start(
   secureContext: SecureContext,
   anchors: () => TrustAnchors,
   subscriber: Subscriber<OpenedTlsEvent>,
-  timers: TimerSet,
+  attempt: Attempt,
   over: Socket | undefined,
-  onRelease: () => void,
-  onEstablished: () => void,
 ): TLSSocket {
   const { host, port, servername } = options;
+  const { timers } = attempt;
   const peerCertificate: PeerCertificateBox = {};
   const connectOptions: ConnectionOptions = {
     ...options.tls,
@@ -342,7 +358,7 @@ function start(
     tickets.facts = facts;
     const session = sessionInfo(socket, latestTicket);
     publish('handshake', () => handshakeMessage('client', host, port, handshakeStarted, session, facts?.peer.validTo));
-    onEstablished();
+    attempt.established();
     const connection = establishedConnection(socket, subscriber, {
       role: 'client',
       maxPendingWriteBytes,
@@ -362,7 +378,7 @@ function start(
       reader: connection.reader,
       release: () => {
         connection.detach();
-        onRelease();
+        attempt.released = true;
         return { socket, ...(transport && { transportEnded: () => transport.transportEnded() }) };
       },
     });
