@@ -87,9 +87,12 @@ export function establishedConnection(
   let paused = false;
   let detached = false;
   let writer: SocketWriter | undefined;
+  // Who ended first, without an 'end' listener of our own: `readableEnded` is set when the
+  // socket's 'end' (the peer's close_notify, or its FIN for plaintext) was emitted.
+  const closingByUs = () => (closer ??= socket.readableEnded ? 'peer' : 'local');
   const endWith = (error: Error) => {
     lastError ??= error;
-    closer ??= 'local';
+    closingByUs();
     socket.destroy();
   };
   const idle = idleTimer(limits.idleTimeout ?? 0, () =>
@@ -126,11 +129,13 @@ export function establishedConnection(
     lastError ??= error;
     closer ??= 'peer';
   };
+  const { transportEnded } = limits;
+  // Only truncation detection needs the moment of 'end'. The event is emitted on the tick after
+  // OpenSSL saw close_notify, before the next I/O callback can deliver TCP's end: so TCP ended
+  // first only when there was no close_notify.
   const onEnd = () => {
     closer ??= 'peer';
-    // The 'end' event is emitted on the tick after OpenSSL saw close_notify, before the next I/O
-    // callback can deliver TCP's end: so TCP ended first only when there was no close_notify.
-    if (limits.transportEnded?.()) {
+    if (transportEnded?.()) {
       lastError ??= new TransportError(
         'ERR_RXTLS_TLS_TRUNCATED',
         limits.host,
@@ -143,6 +148,7 @@ export function establishedConnection(
     if (closeTimer) clearTimeout(closeTimer);
     idle.stop();
     stopAbort?.();
+    if (socket.readableEnded) closer ??= 'peer';
     // A subscriber that left destroyed the socket: that close was ours (no longer its event, but the diagnostics channel's).
     const by = closer ?? (subscriber.closed ? 'local' : 'peer');
     const clean = closer !== undefined && lastError === undefined;
@@ -169,7 +175,7 @@ export function establishedConnection(
   };
   const endedByUs = (given?: CloseTimeout) => {
     const bound = closeTimeoutOf(given, limits.closeTimeout);
-    closer ??= 'local';
+    closingByUs();
     if (closeTimer || socket.destroyed) return;
     // The peer has that long to answer our close_notify with its own close.
     closeTimer = setTimeout(() => {
@@ -183,7 +189,7 @@ export function establishedConnection(
     }, bound.ms);
   };
   socket.on('error', onError);
-  socket.on('end', onEnd);
+  if (transportEnded) socket.on('end', onEnd);
   socket.on('close', onClose); // emitted once: on() spares the wrapper once() would keep for the connection's life
   return {
     reader,
