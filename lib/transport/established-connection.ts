@@ -87,12 +87,11 @@ export function establishedConnection(
   let paused = false;
   let detached = false;
   let writer: SocketWriter | undefined;
-  // Who ended first, without an 'end' listener of our own: `readableEnded` is set when the
-  // socket's 'end' (the peer's close_notify, or its FIN for plaintext) was emitted.
-  const closingByUs = () => (closer ??= socket.readableEnded ? 'peer' : 'local');
   const endWith = (error: Error) => {
     lastError ??= error;
-    closingByUs();
+    // Who ended first, without an 'end' listener of our own: `readableEnded` is set when the
+    // socket's 'end' (the peer's close_notify, or its FIN for plaintext) was emitted.
+    closer ??= socket.readableEnded ? 'peer' : 'local';
     socket.destroy();
   };
   const idle = idleTimer(limits.idleTimeout ?? 0, () =>
@@ -133,17 +132,18 @@ export function establishedConnection(
   // Only truncation detection needs the moment of 'end'. The event is emitted on the tick after
   // OpenSSL saw close_notify, before the next I/O callback can deliver TCP's end: so TCP ended
   // first only when there was no close_notify.
-  const onEnd = () => {
-    closer ??= 'peer';
-    if (transportEnded?.()) {
+  const onEnd =
+    transportEnded &&
+    (() => {
+      closer ??= 'peer';
+      if (!transportEnded()) return;
       lastError ??= new TransportError(
         'ERR_RXTLS_TLS_TRUNCATED',
         limits.host,
         limits.port,
         'the peer closed TCP without a TLS close_notify: the data may have been truncated',
       );
-    }
-  };
+    });
   const onClose = () => {
     if (closeTimer) clearTimeout(closeTimer);
     idle.stop();
@@ -175,7 +175,7 @@ export function establishedConnection(
   };
   const endedByUs = (given?: CloseTimeout) => {
     const bound = closeTimeoutOf(given, limits.closeTimeout);
-    closingByUs();
+    closer ??= socket.readableEnded ? 'peer' : 'local'; // as in endWith
     if (closeTimer || socket.destroyed) return;
     // The peer has that long to answer our close_notify with its own close.
     closeTimer = setTimeout(() => {
@@ -189,7 +189,7 @@ export function establishedConnection(
     }, bound.ms);
   };
   socket.on('error', onError);
-  if (transportEnded) socket.on('end', onEnd);
+  if (onEnd) socket.on('end', onEnd);
   socket.on('close', onClose); // emitted once: on() spares the wrapper once() would keep for the connection's life
   return {
     reader,
@@ -208,7 +208,7 @@ export function establishedConnection(
       idle.stop();
       stopAbort?.();
       socket.off('error', onError);
-      socket.off('end', onEnd);
+      if (onEnd) socket.off('end', onEnd);
       socket.off('close', onClose);
       socket.off('data', onData);
       writer?.closed(); // writes waiting in drain() on this layer are released, not left hanging
