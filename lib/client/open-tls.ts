@@ -378,6 +378,7 @@ function start(
       reader: connection.reader,
       release: () => {
         connection.detach();
+        socket.on('error', noop); // as before the handover: a late error the next layer does not hear of cannot crash the host
         attempt.released = true;
         return { socket, ...(transport && { transportEnded: () => transport.transportEnded() }) };
       },
