@@ -6,7 +6,8 @@
  *   shared SecureContext or rxtls `connect()`, both reading, and measures.
  * - role `server`: starts a raw `tls.createServer` or an rxtls `listen`, sends `{ port }` over IPC,
  *   and measures when the parent, having opened `count` connections to it, sends `measure`.
- * One connection is made and closed first, so that code loading and compilation are not counted.
+ * `warmUp` connections are made and closed first, so that code loading and compilation (which V8
+ * does in tiers, over many calls) are not counted.
  * Answers `{ heap, rss }`: bytes of heap + external and of RSS per connection, after a full gc.
  */
 import { once } from 'node:events';
@@ -26,6 +27,7 @@ interface Probe {
   readonly cert: string;
   readonly key: string;
   readonly count: number;
+  readonly warmUp: number;
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -55,7 +57,7 @@ async function openClient(probe: Probe): Promise<() => void> {
 }
 
 async function client(probe: Probe): Promise<number[]> {
-  (await openClient(probe))();
+  for (let i = 0; i < probe.warmUp; i++) (await openClient(probe))();
   await settle();
   const before = usage();
   const open: Array<() => void> = [];
@@ -74,7 +76,7 @@ async function server(probe: Probe): Promise<number[]> {
   const { port, stop } = await startServer(probe);
   let before: number[] = [];
   process.send?.({ port });
-  // The parent warms us up with one connection, then sends `baseline`, opens the rest, sends `measure`.
+  // The parent warms us up with `warmUp` connections, then sends `baseline`, opens the rest, sends `measure`.
   for (;;) {
     const [message] = (await once(process, 'message')) as [string];
     await settle();

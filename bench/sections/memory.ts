@@ -28,6 +28,7 @@ function nextAnswer(child: ReturnType<typeof forkBench>): Promise<Answer> {
 }
 
 function startProbe(context: BenchContext, role: 'client' | 'server', variant: 'raw' | 'rxtls', count: number) {
+  const warmUp = warmUpCount(context);
   const child = forkBench('memory-probe.ts');
   const answer = nextAnswer(child);
   child.stdin?.end(
@@ -35,6 +36,7 @@ function startProbe(context: BenchContext, role: 'client' | 'server', variant: '
       role,
       variant,
       count,
+      warmUp,
       port: context.server.port,
       ca: context.pki.ca.cert,
       cert: context.leaf.cert,
@@ -65,8 +67,10 @@ async function serverSide(context: BenchContext, variant: 'raw' | 'rxtls', count
       sockets.push(socket);
       await once(socket, 'secureConnect');
     };
-    await open();
-    sockets.pop()?.destroy();
+    for (let i = 0; i < warmUpCount(context); i++) {
+      await open();
+      sockets.pop()?.destroy();
+    }
     const ready = nextAnswer(child);
     child.send('baseline');
     await ready;
@@ -80,11 +84,19 @@ async function serverSide(context: BenchContext, variant: 'raw' | 'rxtls', count
   }
 }
 
+/**
+ * Connections made and closed before the baseline: V8 compiles in tiers over many calls, and
+ * with a single warm-up connection that compilation showed up as a few hundred bytes per connection.
+ */
+function warmUpCount(context: BenchContext): number {
+  return context.smoke ? 1 : 50;
+}
+
 export const memorySection: BenchSection = {
   name: 'memory',
   title: 'memory per open idle connection against raw node:tls (each measured in a fresh process)',
   async run(context) {
-    const count = context.smoke ? 5 : 500;
+    const count = context.smoke ? 5 : 2000;
     const growths = await interleave<string, Growth>(context.runs, {
       clientRaw: () => clientSide(context, 'raw', count),
       clientRxtls: () => clientSide(context, 'rxtls', count),
