@@ -18,8 +18,10 @@ class VerifySubscriber extends Subscriber<RawTlsEvent> {
     private readonly policy: VerificationPolicy,
   ) {
     // RxJS 7 marks the constructor internal, RxJS 8 documents it; subclassing is what both support.
+    // RxJS 8 types the destination as a Subscriber of this one's type: it never gets a value from
+    // the base class, as every value goes through _next below, so the other type is safe.
     // eslint-disable-next-line @typescript-eslint/no-deprecated
-    super(out);
+    super(out as Subscriber<unknown> as Subscriber<RawTlsEvent>);
   }
 
   protected override _next(event: RawTlsEvent): void {
