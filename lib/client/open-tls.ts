@@ -380,7 +380,7 @@ function start(
         connection.detach();
         socket.on('error', noop); // as before the handover: a late error the next layer does not hear of cannot crash the host
         attempt.released = true;
-        return { socket, ...(transport && { transportEnded: () => transport.transportEnded() }) };
+        return { socket, ...(transport && { transportEnded: transport.transportEnded }) };
       },
     });
   });
