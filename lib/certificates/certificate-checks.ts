@@ -32,9 +32,11 @@ export function findProblems(
   const leaf = chain[0];
   if (!leaf) return [certError('NO_PEER_CERTIFICATE', 'the peer sent no certificate')];
   const problems: CertError[] = opensslCode ? trustProblems(chain, anchors(), opensslCode) : [];
+  const at = now.getTime();
   for (const cert of chain) {
-    if (new Date(cert.validTo) < now) problems.push(certError('CERT_HAS_EXPIRED', undefined, subjectOf(cert)));
-    if (new Date(cert.validFrom) > now) problems.push(certError('CERT_NOT_YET_VALID', undefined, subjectOf(cert)));
+    const { validFrom, validTo } = remembered(cert);
+    if (validTo < at) problems.push(certError('CERT_HAS_EXPIRED', undefined, subjectOf(cert)));
+    if (validFrom > at) problems.push(certError('CERT_NOT_YET_VALID', undefined, subjectOf(cert)));
   }
   // OpenSSL's verdict comes first; our own checks name the certificate, so where one of them
   // found the same code, OpenSSL's (which does not say at which depth it failed) is redundant.
@@ -42,8 +44,8 @@ export function findProblems(
   // verifier onto OpenSSL's names (the peer is rejected either way); where they found none, it stays.
   const redundant = problems.some((p) => p.code === opensslCode) || (problems.length > 0 && !reportsOpenSslVerdicts(currentRuntime()));
   if (opensslCode && !redundant) problems.unshift(certError(opensslCode));
-  const mismatch = servername === undefined ? undefined : checkServerIdentity(servername, legacyOf(leaf));
-  if (mismatch) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch.message, subjectOf(leaf)));
+  const mismatch = servername === undefined ? undefined : nameMismatch(leaf, servername);
+  if (mismatch !== undefined) problems.push(certError('ERR_TLS_CERT_ALTNAME_INVALID', mismatch, subjectOf(leaf)));
   return uniqueCertErrors(problems);
 }
 
@@ -86,16 +88,47 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   }
 }
 
-const legacy = new WeakMap<X509Certificate, PeerCertificate>();
+/**
+ * What the checks read from one certificate object, read once: X509Certificate's getters call
+ * into OpenSSL on every access. Connections that share a verified chain (verified-chains.ts)
+ * share its certificate objects, so each handshake after the first reads nothing again.
+ */
+interface Remembered {
+  /** `validFrom` and `validTo`, in milliseconds since the epoch. */
+  readonly validFrom: number;
+  readonly validTo: number;
+  /** The legacy object `checkServerIdentity` wants, made on the first name check. */
+  legacy?: PeerCertificate;
+  /** The mismatch's message per name checked, `undefined` for a name that matched. */
+  byName?: Map<string, string | undefined>;
+}
 
-/** The legacy object `checkServerIdentity` wants, made once per certificate object. */
-function legacyOf(cert: X509Certificate): PeerCertificate {
-  let object = legacy.get(cert);
-  if (!object) {
-    object = cert.toLegacyObject();
-    legacy.set(cert, object);
+/** Names remembered per certificate: a leaf is rarely reached under more than a few. */
+const NAMES_PER_CERTIFICATE = 8;
+
+const rememberedOf = new WeakMap<X509Certificate, Remembered>();
+
+function remembered(cert: X509Certificate): Remembered {
+  let known = rememberedOf.get(cert);
+  if (!known) {
+    known = { validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo) };
+    rememberedOf.set(cert, known);
   }
-  return object;
+  return known;
+}
+
+/**
+ * Why `servername` does not match the certificate (Node's `checkServerIdentity`), or `undefined`
+ * when it does. The verdict depends on nothing but the two, so it is remembered per certificate.
+ */
+function nameMismatch(cert: X509Certificate, servername: string): string | undefined {
+  const known = remembered(cert);
+  known.byName ??= new Map();
+  if (known.byName.has(servername)) return known.byName.get(servername);
+  known.legacy ??= cert.toLegacyObject();
+  const message = checkServerIdentity(servername, known.legacy)?.message;
+  if (known.byName.size < NAMES_PER_CERTIFICATE) known.byName.set(servername, message);
+  return message;
 }
 
 function subjectOf(cert: X509Certificate): string {

@@ -4,11 +4,14 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
+import fc from 'fast-check';
 import { findProblems, defaultTrustAnchors } from '../../lib/certificates/certificate-checks';
 import { createTestPki, type TestCredentials } from '../../lib/testing';
 
 const x509 = (c: TestCredentials) => new X509Certificate(c.cert);
 const DAY = 86_400_000;
+/** node:tls's exports object itself, which the library's imports read from (a spy on it is seen). */
+const tls = jest.requireActual<typeof import('node:tls')>('node:tls');
 
 describe('findProblems', () => {
   let pki: Awaited<ReturnType<typeof createTestPki>>;
@@ -173,5 +176,32 @@ describe('findProblems', () => {
     findProblems([leaf], undefined, 'localhost', anchors);
     findProblems([leaf], undefined, 'other.test', anchors);
     expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('checks each name once per certificate, and answers as Node does for any names in any order', async () => {
+    const names = ['localhost', 'a.localhost', 'x.example.test', '127.0.0.1', '::1', 'LOCALHOST', 'localhost.', 'a.b.localhost', 'other'];
+    const spec = await pki.leaf({ names: ['localhost', '*.localhost', '127.0.0.1'] });
+    const direct = new Map(names.map((n) => [n, tls.checkServerIdentity(n, x509(spec).toLegacyObject())?.message]));
+    expect([...direct.values()].filter((m) => m === undefined).length).toBeGreaterThan(1); // both verdicts occur
+    expect([...direct.values()].filter((m) => m !== undefined).length).toBeGreaterThan(1);
+    const mismatchOf = (leaf: X509Certificate, name: string) =>
+      findProblems([leaf], undefined, name, anchors).find((p) => p.code === 'ERR_TLS_CERT_ALTNAME_INVALID')?.reason;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...names), { maxLength: 30 }), (asked) => {
+        const leaf = x509(spec);
+        for (const name of asked) expect(mismatchOf(leaf, name)).toBe(direct.get(name));
+      }),
+    );
+    const leaf = x509(spec);
+    const check = jest.spyOn(tls, 'checkServerIdentity');
+    try {
+      for (let round = 0; round < 3; round++) for (const name of names.slice(0, 8)) mismatchOf(leaf, name);
+      expect(check).toHaveBeenCalledTimes(8);
+      mismatchOf(leaf, names[8] as string); // beyond the names remembered: checked every time, still right
+      expect(mismatchOf(leaf, names[8] as string)).toBe(direct.get(names[8] as string));
+      expect(check).toHaveBeenCalledTimes(10);
+    } finally {
+      check.mockRestore();
+    }
   });
 });
