@@ -2,7 +2,11 @@
  * findProblems, the standard checks, on chains generated here and judged at fixed moments: every
  * problem is listed once, in OpenSSL's order, naming the certificate it is about.
  */
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import fc from 'fast-check';
 import { findProblems, defaultTrustAnchors } from '../../lib/certificates/certificate-checks';
@@ -154,6 +158,47 @@ describe('findProblems', () => {
     ]);
   });
 
+  it('takes an anchor with the issuing key but another name for no issuer', () => {
+    // Two CA certificates of one key, made by openssl: OpenSSL wants the issuer's name to match too.
+    const dir = mkdtempSync(join(tmpdir(), 'rxtls-same-key-'));
+    try {
+      const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      const read = (file: string) => new X509Certificate(readFileSync(join(dir, file)));
+      openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
+      openssl('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=Named CA', '-days', '2', '-out', 'named.pem');
+      openssl('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=Renamed CA', '-days', '2', '-out', 'renamed.pem');
+      openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key');
+      openssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=localhost', '-out', 'leaf.csr');
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'named.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-out',
+        'leaf.pem',
+      );
+      const [leaf, named, renamed] = ['leaf.pem', 'named.pem', 'renamed.pem'].map(read) as [
+        X509Certificate,
+        X509Certificate,
+        X509Certificate,
+      ];
+      expect(leaf.verify(renamed.publicKey)).toBe(true); // the renamed anchor holds the very key that signed
+      const codes = (anchor: X509Certificate) =>
+        findProblems([leaf], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', undefined, () => [anchor]).map((p) => p.code);
+      expect(codes(renamed)).toEqual(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+      expect(codes(named)).toEqual(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']); // trusted: only the verdict given
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes an issuer of the same name but another key for no issuer', async () => {
     const impostor = await createTestPki('Checks CA'); // same name as pki.ca, another key
     const leaf = x509(await impostor.leaf());
@@ -168,6 +213,15 @@ describe('findProblems', () => {
     const root = rootCertificates.map((pem) => new X509Certificate(pem)).find((c) => c.subject.split('\n').length >= 3) as X509Certificate;
     const [problem] = findProblems([root], 'DEPTH_ZERO_SELF_SIGNED_CERT', undefined, () => []);
     expect(problem?.certificate).toBe(root.subject.replaceAll('\n', ', '));
+  });
+
+  it('leaves out the empty lines of a multi-line name, such as a trailing newline', async () => {
+    const real = x509(await pki.leaf({ names: ['expired.test'] }));
+    // The same certificate, its subject given as a runtime may print it: one attribute a line, each line ending.
+    const printed = Object.create(real, { subject: { value: 'O=Example\nCN=expired.test\n' } }) as X509Certificate;
+    const later = new Date(Date.parse(real.validTo) + DAY);
+    const expired = findProblems([printed], undefined, undefined, anchors, later).find((p) => p.code === 'CERT_HAS_EXPIRED');
+    expect(expired?.certificate).toBe('O=Example, CN=expired.test');
   });
 
   it('makes the legacy object for the name check once per certificate', async () => {
