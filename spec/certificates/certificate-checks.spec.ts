@@ -218,7 +218,10 @@ describe('findProblems', () => {
   it('leaves out the empty lines of a multi-line name, such as a trailing newline', async () => {
     const real = x509(await pki.leaf({ names: ['expired.test'] }));
     // The same certificate, its subject given as a runtime may print it: one attribute a line, each line ending.
-    const printed = Object.create(real, { subject: { value: 'O=Example\nCN=expired.test\n' } }) as X509Certificate;
+    class Printed extends X509Certificate {
+      override readonly subject = 'O=Example\nCN=expired.test\n';
+    }
+    const printed = new Printed(real.raw);
     const later = new Date(Date.parse(real.validTo) + DAY);
     const expired = findProblems([printed], undefined, undefined, anchors, later).find((p) => p.code === 'CERT_HAS_EXPIRED');
     expect(expired?.certificate).toBe('O=Example, CN=expired.test');
